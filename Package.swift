@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "qrconnect",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "qrconnect", targets: ["qrconnect"]),
+        .library(name: "QRConnect", targets: ["QRConnect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+    ],
+    targets: [
+        // The server library: everything except process start-up lives here so tests can build it.
+        .target(
+            name: "QRConnect",
+            dependencies: [
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+            ]
+        ),
+        // The executable: read the environment, configure, run a command.
+        .executableTarget(
+            name: "qrconnect",
+            dependencies: ["QRConnect"]
+        ),
+        .testTarget(
+            name: "QRConnectTests",
+            dependencies: [
+                "QRConnect",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+    ]
+)

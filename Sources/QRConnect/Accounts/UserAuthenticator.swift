@@ -1,0 +1,64 @@
+import Fluent
+import Vapor
+
+/// Signs the request in from `Authorization: Token <key>` or `Authorization: Bearer <key>`.
+///
+/// No header: the request goes on anonymously (guests are anonymous). A header that does not
+/// name a live key is a `401`, never an anonymous request: a client whose key was revoked must
+/// learn it rather than silently act as a guest.
+struct UserAuthenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let header = request.headers.first(name: .authorization) {
+            let key = try Self.key(from: header)
+            guard let (token, user) = try await Self.lookUp(key: key, on: request.db) else {
+                throw APIError.invalidToken
+            }
+            request.auth.login(user)
+            request.accessTokenID = token.id
+        }
+        return try await next.respond(to: request)
+    }
+
+    private static func key(from header: String) throws -> String {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else {
+            throw APIError.invalidToken
+        }
+        let key = String(parts[1]).trimmed
+        guard SecretToken.isPlausible(key) else { throw APIError.invalidToken }
+        return key
+    }
+
+    /// One indexed lookup: the key's hash joined to its user.
+    private static func lookUp(key: String, on db: any Database) async throws -> (AccessToken, User)? {
+        guard let token = try await AccessToken.query(on: db)
+            .filter(\.$tokenHash == SecretToken.hash(key))
+            .join(User.self, on: \AccessToken.$user.$id == \User.$id)
+            .first()
+        else { return nil }
+        return (token, try token.joined(User.self))
+    }
+}
+
+extension User: Authenticatable {}
+
+extension Request {
+    private struct AccessTokenIDKey: StorageKey { typealias Value = Int }
+
+    /// The id of the access key this request signed in with, for logout.
+    var accessTokenID: Int? {
+        get { storage[AccessTokenIDKey.self] }
+        set { storage[AccessTokenIDKey.self] = newValue }
+    }
+
+    /// The signed-in user, or `401`.
+    func requireUser() throws -> User {
+        guard let user = auth.get(User.self) else { throw APIError.notAuthenticated }
+        return user
+    }
+
+    /// The signed-in user's id, or `401`.
+    func requireUserID() throws -> Int {
+        try requireUser().id!
+    }
+}

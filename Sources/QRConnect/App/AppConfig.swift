@@ -1,0 +1,135 @@
+import Vapor
+
+/// Every setting the service reads from its environment, read once, in one place.
+/// The README's "Configuration" table documents each variable; keep the two in step.
+public struct AppConfig: Sendable {
+    public enum DatabaseChoice: Sendable, Equatable {
+        /// The embedded default: one SQLite file, one process.
+        case sqlite(path: String)
+        /// PostgreSQL, shared by any number of stateless server processes.
+        /// `searchPath` lets tests give each run its own schema.
+        case postgres(url: String, searchPath: [String]? = nil)
+    }
+
+    /// `DATABASE_URL` (postgres://...) or, when unset, `SQLITE_PATH` (default `qrconnect.sqlite`).
+    public var database: DatabaseChoice
+    /// `AUTO_MIGRATE`: run pending migrations on start. Default: on for SQLite, off for PostgreSQL,
+    /// where several processes start at once and the operator runs `qrconnect migrate` instead.
+    public var autoMigrate: Bool
+    /// `PUBLIC_BASE_URL`: where users reach the service; printed QR links start with it, and an
+    /// `https` URL makes the guest cookie `Secure`.
+    public var publicBaseURL: String
+    /// `HOST` / `PORT`: where `serve` listens unless `--hostname` / `--port` say otherwise.
+    public var host: String
+    public var port: Int
+    /// `BCRYPT_COST`: work factor of password hashes (4...31).
+    public var bcryptCost: Int
+    /// `MAX_BODY_BYTES`: the largest request body accepted; larger ones get `413`.
+    public var maxBodyBytes: Int
+    /// `DB_POOL_SIZE`: PostgreSQL connections per event loop (one event loop per core).
+    public var databasePoolSize: Int
+    /// `DB_POOL_TIMEOUT_SECONDS`: how long a request waits for a database connection before `503`.
+    public var databasePoolTimeoutSeconds: Int
+    /// `GUEST_SESSION_DAYS`: lifetime of the guest cookie in the browser.
+    public var guestCookieDays: Int
+
+    public init(
+        database: DatabaseChoice = .sqlite(path: "qrconnect.sqlite"),
+        autoMigrate: Bool? = nil,
+        publicBaseURL: String = "http://127.0.0.1:8080",
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        bcryptCost: Int = 12,
+        maxBodyBytes: Int = 64 * 1024,
+        databasePoolSize: Int = 4,
+        databasePoolTimeoutSeconds: Int = 10,
+        guestCookieDays: Int = 365
+    ) {
+        self.database = database
+        if case .sqlite = database { self.autoMigrate = autoMigrate ?? true } else { self.autoMigrate = autoMigrate ?? false }
+        self.publicBaseURL = publicBaseURL
+        self.host = host
+        self.port = port
+        self.bcryptCost = bcryptCost
+        self.maxBodyBytes = maxBodyBytes
+        self.databasePoolSize = databasePoolSize
+        self.databasePoolTimeoutSeconds = databasePoolTimeoutSeconds
+        self.guestCookieDays = guestCookieDays
+    }
+
+    /// Reads the process environment. Throws on a value that is present but unusable, so that a
+    /// typo stops the service at start rather than being silently replaced by a default.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        func string(_ key: String) -> String? {
+            guard let value = env[key]?.trimmed, !value.isEmpty else { return nil }
+            return value
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let raw = string(key) else { return nil }
+            guard let value = Int(raw), range.contains(value) else {
+                throw ConfigError(message: "\(key)=\(raw) is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let raw = string(key)?.lowercased() else { return nil }
+            switch raw {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw ConfigError(message: "\(key)=\(raw) is not a boolean (true/false)")
+            }
+        }
+
+        let database: DatabaseChoice
+        if let url = string("DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigError(message: "DATABASE_URL must start with postgres:// (unset it for the embedded SQLite file)")
+            }
+            database = .postgres(url: url)
+        } else {
+            database = .sqlite(path: string("SQLITE_PATH") ?? "qrconnect.sqlite")
+        }
+        let defaults = AppConfig()
+        return AppConfig(
+            database: database,
+            autoMigrate: try bool("AUTO_MIGRATE"),
+            publicBaseURL: (string("PUBLIC_BASE_URL") ?? defaults.publicBaseURL).trimmingSuffix("/"),
+            host: string("HOST") ?? defaults.host,
+            port: try int("PORT", 1...65535) ?? defaults.port,
+            bcryptCost: try int("BCRYPT_COST", 4...31) ?? defaults.bcryptCost,
+            maxBodyBytes: try int("MAX_BODY_BYTES", 1024...(16 * 1024 * 1024)) ?? defaults.maxBodyBytes,
+            databasePoolSize: try int("DB_POOL_SIZE", 1...256) ?? defaults.databasePoolSize,
+            databasePoolTimeoutSeconds: try int("DB_POOL_TIMEOUT_SECONDS", 1...600) ?? defaults.databasePoolTimeoutSeconds,
+            guestCookieDays: try int("GUEST_SESSION_DAYS", 1...3650) ?? defaults.guestCookieDays
+        )
+    }
+
+    /// True when guests reach the service over https, so cookies may be marked `Secure`.
+    var isPublicURLSecure: Bool { publicBaseURL.lowercased().hasPrefix("https://") }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "Configuration error: \(message)" }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var result = self
+        while result.hasSuffix(suffix) { result.removeLast(suffix.count) }
+        return result
+    }
+}
+
+extension Application {
+    private struct AppConfigKey: StorageKey { typealias Value = AppConfig }
+
+    /// The configuration this application was configured with.
+    public var config: AppConfig {
+        get {
+            guard let config = storage[AppConfigKey.self] else { fatalError("configure(_:with:) has not run") }
+            return config
+        }
+        set { storage[AppConfigKey.self] = newValue }
+    }
+}

@@ -1,0 +1,35 @@
+import Fluent
+import Vapor
+
+/// Wires the application: configuration, database, middleware, routes, commands.
+/// `main` and the tests both come through here, so what is tested is what runs.
+public func configure(_ app: Application, with config: AppConfig) async throws {
+    app.config = config
+    app.http.server.configuration.hostname = config.host
+    app.http.server.configuration.port = config.port
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.decoyPasswordHash = DecoyPasswordHash()
+
+    try DatabaseSetup.configure(app, config)
+    app.migrations.add(SchemaMigrations.all)
+
+    // Outermost first: every error below, including "no such route", leaves as the contract's JSON.
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(ErrorResponseMiddleware())
+    app.middleware.use(UserAuthenticator())
+
+    try routes(app)
+
+    app.asyncCommands.use(MintQRCommand(), as: "mint-qr")
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+
+    try await DatabaseSetup.prepareSQLite(app)
+    if config.autoMigrate {
+        try await app.autoMigrate()
+    }
+}

@@ -1,0 +1,11 @@
+import Vapor
+
+/// The service's routes, as a table of contents. Each collection's `boot` lists its own paths.
+/// Paths match with or without a trailing slash (Vapor ignores empty path components).
+func routes(_ app: Application) throws {
+    try app.register(collection: HealthController())   // GET /healthz
+    try app.register(collection: AccountsController()) // /api/auth/{register,login,logout,me}
+    try app.register(collection: ScanController())     // /api/auth/scan-qr
+    try app.register(collection: ChatController())     // /api/chat/... and /api/auth/chat/...
+    // Web pages (/q, /chat, /app) and live delivery (/api/chat/ws) are registered here when they exist.
+}

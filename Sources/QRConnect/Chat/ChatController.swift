@@ -1,0 +1,110 @@
+import Fluent
+import Vapor
+
+/// The chat endpoints. Each exists under both prefixes the product's summary uses,
+/// `/api/chat/...` and `/api/auth/chat/...`.
+struct ChatController: RouteCollection {
+    static let prefixes: [[PathComponent]] = [["api", "chat"], ["api", "auth", "chat"]]
+
+    func boot(routes: any RoutesBuilder) throws {
+        for prefix in Self.prefixes {
+            let chat = routes.grouped(prefix)
+            chat.post("send", use: send)
+            chat.get("discussion-anonyme", use: ownerReadsGuestThread)
+            chat.get("conversations-anonymes", use: guestConversations)
+            chat.get("discussion", ":user_id", use: directThread)
+            chat.get("conversations", use: directConversations)
+            chat.get("guest", "discussion", ":owner_id", use: guestReadsOwnThread)
+        }
+    }
+
+    // MARK: sending
+
+    func send(req: Request) async throws -> Response {
+        let body = try await req.decodeJSONObject(SendRequest.self)
+        let store = req.messageStore
+        let sent: MessageStore.Sent
+        if let user = req.auth.get(User.self) {
+            if let pseudo = body.pseudo {
+                sent = try await store.replyToGuest(from: user, pseudo: pseudo, content: body.content)
+            } else {
+                sent = try await store.sendDirect(from: user, to: try body.requireReceiver(), content: body.content)
+            }
+        } else {
+            sent = try await store.sendFromGuest(
+                to: try body.requireReceiver(),
+                presentedToken: GuestIdentity.presentedToken(req),
+                requestedPseudo: body.senderName,
+                content: body.content)
+        }
+        let response = try await SentResponse(message: sent.message, guestToken: sent.guestToken)
+            .encodeResponse(status: .created, for: req)
+        if let token = sent.guestToken {
+            response.cookies[GuestIdentity.cookieName] = GuestIdentity.cookie(token, config: req.application.config)
+        }
+        return response
+    }
+
+    // MARK: reading
+
+    func ownerReadsGuestThread(req: Request) async throws -> MessagePage {
+        let ownerID = try req.requireUserID()
+        guard let pseudo = req.query[String.self, at: "pseudo"]?.trimmed, !pseudo.isEmpty else {
+            throw APIError.invalidField("pseudo", "Ce paramètre est obligatoire.")
+        }
+        return try await req.discussions.guestThreadForOwner(ownerID: ownerID, pseudo: pseudo, page: PageRequest(from: req))
+    }
+
+    func guestConversations(req: Request) async throws -> GuestConversationList {
+        let ownerID = try req.requireUserID()
+        return try await req.inbox.guestConversations(ownerID: ownerID, limit: PageRequest(from: req).limit)
+    }
+
+    func directThread(req: Request) async throws -> MessagePage {
+        let userID = try req.requireUserID()
+        let partnerID = try Self.userID(req, "user_id")
+        let page = try PageRequest(from: req)
+        guard try await User.find(partnerID, on: req.db) != nil else { throw APIError.userNotFound }
+        return try await req.discussions.directThread(userID: userID, partnerID: partnerID, page: page)
+    }
+
+    func directConversations(req: Request) async throws -> DirectConversationList {
+        let userID = try req.requireUserID()
+        return try await req.inbox.directConversations(userID: userID, limit: PageRequest(from: req).limit)
+    }
+
+    /// A guest reads their own conversation: `401` without a token the server issued,
+    /// `404` for an unknown owner, `[]` if this guest never wrote to that owner.
+    func guestReadsOwnThread(req: Request) async throws -> MessagePage {
+        guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
+        let tokenHash = SecretToken.hash(token)
+        let ownerID = try Self.userID(req, "owner_id")
+        let page = try PageRequest(from: req)
+        guard try await GuestSession.query(on: req.db).filter(\.$tokenHash == tokenHash).first() != nil else {
+            throw APIError.invalidGuestToken
+        }
+        guard try await User.find(ownerID, on: req.db) != nil else { throw APIError.userNotFound }
+        guard let session = try await MessageStore.session(tokenHash: tokenHash, ownerID: ownerID, on: req.db) else {
+            return .empty
+        }
+        return try await req.discussions.guestThreadForGuest(session, page: page)
+    }
+
+    /// A user id from the path; anything that is not one names no user (`404`).
+    private static func userID(_ req: Request, _ name: String) throws -> Int {
+        guard let id = req.parameters.get(name, as: Int.self), id >= 1 else { throw APIError.userNotFound }
+        return id
+    }
+}
+
+/// `201 {"detail": "Message envoyé avec succès.", "message", "guest_token"?}`.
+struct SentResponse: Content {
+    var detail = "Message envoyé avec succès."
+    let message: MessageDTO
+    let guestToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case detail, message
+        case guestToken = "guest_token"
+    }
+}

@@ -1,0 +1,97 @@
+import Fluent
+import Vapor
+
+/// A user's lists of conversations, newest first, each read from its own index range.
+struct Inbox: Sendable {
+    let db: any Database
+
+    /// Guests who wrote to `ownerID`, most recent conversation first.
+    func guestConversations(ownerID: Int, limit: Int) async throws -> GuestConversationList {
+        let sessions = try await GuestSession.query(on: db)
+            .filter(\.$owner.$id == ownerID)
+            .filter(\.$lastMessageID != nil)
+            .sort(\.$lastMessageID, .descending)
+            .limit(limit)
+            .all()
+        let lastMessages = try await messagesByID(sessions.compactMap(\.lastMessageID))
+        return GuestConversationList(
+            pseudos: sessions.map(\.pseudo),
+            conversations: sessions.compactMap { session in
+                guard let id = session.lastMessageID, let last = lastMessages[id] else { return nil }
+                return GuestConversationList.Entry(
+                    pseudo: session.pseudo,
+                    lastMessage: ReadMarks.guestThread(session).dto(last),
+                    unread: session.ownerUnread)
+            })
+    }
+
+    /// Users `userID` exchanged messages with, most recent first.
+    func directConversations(userID: Int, limit: Int) async throws -> DirectConversationList {
+        let rows = try await DirectConversation.query(on: db)
+            .filter(\.$user.$id == userID)
+            .sort(\.$lastMessageID, .descending)
+            .limit(limit)
+            .with(\.$partner)
+            .all()
+        let lastMessages = try await messagesByID(rows.map(\.lastMessageID))
+        // The partner's read mark says whether they read my last message to them.
+        let partnerMarks = try await DirectConversation.query(on: db)
+            .filter(\.$user.$id ~~ rows.map(\.$partner.id))
+            .filter(\.$partner.$id == userID)
+            .all()
+        var marks: [Int?: Int] = [userID: 0]
+        var readByPartner: [Int: Int] = [:]
+        for row in partnerMarks { readByPartner[row.$user.id] = row.readUpTo }
+        return DirectConversationList(conversations: rows.compactMap { row in
+            guard let last = lastMessages[row.lastMessageID] else { return nil }
+            marks[userID] = row.readUpTo
+            marks[row.$partner.id] = readByPartner[row.$partner.id] ?? 0
+            return DirectConversationList.Entry(
+                user: UserDTO(row.partner),
+                lastMessage: ReadMarks(marks).dto(last),
+                unread: row.unread)
+        })
+    }
+
+    private func messagesByID(_ ids: [Int]) async throws -> [Int: Message] {
+        guard !ids.isEmpty else { return [:] }
+        let messages = try await Message.query(on: db).filter(\.$id ~~ ids).all()
+        return Dictionary(messages.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// `{"pseudos": [...], "conversations": [{"pseudo", "last_message", "unread"}]}`.
+/// `pseudos` is the summary's shape; `conversations` adds what an inbox shows.
+struct GuestConversationList: Content {
+    struct Entry: Content {
+        let pseudo: String
+        let lastMessage: MessageDTO
+        let unread: Int
+
+        enum CodingKeys: String, CodingKey {
+            case pseudo, unread
+            case lastMessage = "last_message"
+        }
+    }
+    let pseudos: [String]
+    let conversations: [Entry]
+}
+
+/// `{"conversations": [{"user", "last_message", "unread"}]}`.
+struct DirectConversationList: Content {
+    struct Entry: Content {
+        let user: UserDTO
+        let lastMessage: MessageDTO
+        let unread: Int
+
+        enum CodingKeys: String, CodingKey {
+            case user, unread
+            case lastMessage = "last_message"
+        }
+    }
+    let conversations: [Entry]
+}
+
+extension Request {
+    var inbox: Inbox { Inbox(db: db) }
+}

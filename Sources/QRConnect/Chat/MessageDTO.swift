@@ -1,0 +1,64 @@
+import Vapor
+
+/// A message on the wire:
+/// `{"id", "sender", "sender_name", "receiver", "pseudo", "content", "created_at", "read"}`.
+/// `sender`/`receiver` are `null` on the guest side, `pseudo` is `null` between two users:
+/// the keys are always present, so this type encodes itself rather than dropping nils.
+struct MessageDTO: Content {
+    let id: Int
+    let sender: Int?
+    let senderName: String
+    let receiver: Int?
+    let pseudo: String?
+    let content: String
+    let createdAt: String
+    /// Whether the receiving side has read it.
+    let read: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, sender, receiver, pseudo, content, read
+        case senderName = "sender_name"
+        case createdAt = "created_at"
+    }
+
+    init(_ message: Message, read: Bool) {
+        self.id = message.id!
+        self.sender = message.$sender.id
+        self.senderName = message.senderName
+        self.receiver = message.$receiver.id
+        self.pseudo = message.pseudo
+        self.content = message.content
+        self.createdAt = WireTime.string(from: message.createdAt ?? Date())
+        self.read = read
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(sender, forKey: .sender)
+        try container.encode(senderName, forKey: .senderName)
+        try container.encode(receiver, forKey: .receiver)
+        try container.encode(pseudo, forKey: .pseudo)
+        try container.encode(content, forKey: .content)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(read, forKey: .read)
+    }
+}
+
+/// What each side of a discussion has read, to fill in `read` on its messages.
+struct ReadMarks: Sendable {
+    /// Read-up-to mark per receiving side: a user id, or nil for the guest.
+    private let marks: [Int?: Int]
+
+    init(_ marks: [Int?: Int]) { self.marks = marks }
+
+    static func guestThread(_ session: GuestSession) -> ReadMarks {
+        ReadMarks([session.$owner.id: session.ownerReadUpTo, nil: session.guestReadUpTo])
+    }
+
+    func isRead(_ message: Message) -> Bool {
+        (marks[message.$receiver.id] ?? 0) >= message.id!
+    }
+
+    func dto(_ message: Message) -> MessageDTO { MessageDTO(message, read: isRead(message)) }
+}

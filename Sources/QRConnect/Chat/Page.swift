@@ -1,0 +1,73 @@
+import Fluent
+import Vapor
+
+/// `?limit=N&before=<message id>`: which slice of a long list to return.
+/// Lists are never unbounded: the newest `limit` items (default 100, at most 500) before `before`.
+struct PageRequest: Sendable {
+    static let defaultLimit = 100
+    static let maxLimit = 500
+
+    let limit: Int
+    let before: Int?
+
+    init(limit: Int = PageRequest.defaultLimit, before: Int? = nil) {
+        self.limit = limit
+        self.before = before
+    }
+
+    /// Reads the query string: a limit above the maximum is capped; a limit below 1, or a value
+    /// that is not a whole number, is a `400`.
+    init(from req: Request) throws {
+        var errors = FieldErrors()
+        var limit = Self.defaultLimit
+        var before: Int?
+        if let raw = req.query[String.self, at: "limit"], !raw.isEmpty {
+            if let value = Int(raw), value >= 1 { limit = min(value, Self.maxLimit) }
+            else { errors.add("limit", "Un entier d'au moins 1 est attendu.") }
+        }
+        if let raw = req.query[String.self, at: "before"], !raw.isEmpty {
+            if let value = Int(raw), value >= 1 { before = value }
+            else { errors.add("before", "Un identifiant de message est attendu.") }
+        }
+        try errors.throwIfAny()
+        self.init(limit: limit, before: before)
+    }
+
+    /// One page of a discussion, oldest first, and whether older messages remain.
+    /// `thread` narrows the query to one discussion, which the (discussion, id) indexes serve.
+    func messages(
+        on db: any Database, in thread: (QueryBuilder<Message>) -> QueryBuilder<Message>
+    ) async throws -> (messages: [Message], hasOlder: Bool) {
+        var query = thread(Message.query(on: db))
+        if let before { query = query.filter(\.$id < before) }
+        var newestFirst = try await query.sort(\.$id, .descending).limit(limit + 1).all()
+        let hasOlder = newestFirst.count > limit
+        if hasOlder { newestFirst.removeLast() }
+        return (newestFirst.reversed(), hasOlder)
+    }
+}
+
+/// A page of messages as the response: a JSON array, with `Link: <...>; rel="next"` while older
+/// messages remain. The link keeps the request's other parameters (e.g. `pseudo`).
+struct MessagePage: AsyncResponseEncodable {
+    let messages: [MessageDTO]
+    let nextBefore: Int?
+    let limit: Int
+
+    func encodeResponse(for request: Request) async throws -> Response {
+        let response = try await messages.encodeResponse(for: request)
+        if let nextBefore {
+            var components = URLComponents()
+            components.path = request.url.path
+            var items = (URLComponents(string: request.url.string)?.queryItems ?? [])
+                .filter { $0.name != "limit" && $0.name != "before" }
+            items.append(URLQueryItem(name: "limit", value: String(limit)))
+            items.append(URLQueryItem(name: "before", value: String(nextBefore)))
+            components.queryItems = items
+            response.headers.replaceOrAdd(name: .link, value: "<\(components.string ?? request.url.path)>; rel=\"next\"")
+        }
+        return response
+    }
+
+    static let empty = MessagePage(messages: [], nextBefore: nil, limit: PageRequest.defaultLimit)
+}

@@ -1,0 +1,37 @@
+import Fluent
+import Vapor
+
+/// `qrconnect mint-qr --count N`: creates N free codes and prints one token per line,
+/// on the database the server uses. Logs go to standard error, so the output can be piped.
+struct MintQRCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "count", short: "n", help: "How many codes to mint (1...100000, default 1).")
+        var count: Int?
+    }
+
+    var help: String { "Mints free QR codes and prints their tokens, one per line." }
+
+    static let maxCount = 100_000
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let count = signature.count ?? 1
+        guard (1...Self.maxCount).contains(count) else {
+            throw ConfigError(message: "--count must be between 1 and \(Self.maxCount)")
+        }
+        let app = context.application
+        let tokens = try await Self.mint(count: count, on: app.db, writer: app.writer)
+        for token in tokens {
+            context.console.print(token.uuidString.lowercased())
+        }
+    }
+
+    /// Inserts `count` fresh codes in batches, each batch one transaction.
+    static func mint(count: Int, on db: any Database, writer: DatabaseWriter) async throws -> [UUID] {
+        let tokens = (0..<count).map { _ in UUID() }
+        for batch in stride(from: 0, to: count, by: 500) {
+            let codes = tokens[batch..<min(batch + 500, count)].map(QRCode.init(token:))
+            try await writer.transaction(on: db) { db in try await codes.create(on: db) }
+        }
+        return tokens
+    }
+}

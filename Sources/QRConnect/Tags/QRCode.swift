@@ -1,0 +1,28 @@
+import Fluent
+import Vapor
+
+/// A printed sticker: a UUID token, free until the first signed-in scanner claims it.
+final class QRCode: Model, @unchecked Sendable {
+    static let schema = "qr_codes"
+
+    // managed fields
+    @ID(custom: .id, generatedBy: .database) var id: Int?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    // data fields
+    /// The token printed in the link `<public base URL>/q/<token>`.
+    @Field(key: "token") var token: UUID
+    /// When the owner claimed it; nil while free.
+    @OptionalField(key: "activated_at") var activatedAt: Date?
+    /// The owner's private name for the tag ("Car", "Keys").
+    @OptionalField(key: "label") var label: String?
+
+    // relationships
+    @OptionalParent(key: "owner_id") var owner: User?
+
+    init() {}
+
+    init(token: UUID) {
+        self.token = token
+    }
+}

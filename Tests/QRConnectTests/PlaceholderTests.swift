@@ -1,0 +1,4 @@
+import Testing
+import VaporTesting
+@testable import QRConnect
+@Test func placeholderTest() { #expect(true) }
