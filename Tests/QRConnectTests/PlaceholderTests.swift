@@ -1,4 +1,0 @@
-import Testing
-import VaporTesting
-@testable import QRConnect
-@Test func placeholderTest() { #expect(true) }
