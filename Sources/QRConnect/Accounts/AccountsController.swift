@@ -29,7 +29,13 @@ struct AccountsController: RouteCollection {
 
     func login(req: Request) async throws -> SignedInResponse {
         let body = try await req.decodeJSONObject(LoginRequest.self)
-        let user = try await User.query(on: req.db).filter(\.$usernameKey == body.username.lowercased()).first()
+        // A name registration refuses belongs to no account; not looking it up also keeps a NUL,
+        // which PostgreSQL refuses in a query, away from the database.
+        let user: User? = if AccountRules.isValidUsername(body.username) {
+            try await User.query(on: req.db).filter(\.$usernameKey == body.username.lowercased()).first()
+        } else {
+            nil
+        }
         guard let user else {
             // Same work and same answer as a wrong password: the reply does not tell which names exist.
             _ = try? await req.password.async.verify(body.password, created: req.application.decoyPasswordHash.value(req))

@@ -18,7 +18,8 @@ struct CreateUserCommand: AsyncCommand {
         guard let username = signature.username, AccountRules.isValidUsername(username) else {
             throw ConfigError(message: "--username must be 3 to 32 of letters, digits, _ . -")
         }
-        let password = context.console.input(isSecure: true)
+        // From a pipe, one line; at a terminal, a prompt that does not echo.
+        let password = isatty(STDIN_FILENO) == 0 ? (readLine(strippingNewline: true) ?? "") : context.console.input(isSecure: true)
         guard password.count >= AccountRules.minPasswordCharacters, password.utf8.count <= AccountRules.maxPasswordBytes else {
             throw ConfigError(message: "the password must be 8 characters to 72 bytes long")
         }

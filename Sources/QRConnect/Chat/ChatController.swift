@@ -52,6 +52,10 @@ struct ChatController: RouteCollection {
         guard let pseudo = req.query[String.self, at: "pseudo"]?.trimmed, !pseudo.isEmpty else {
             throw APIError.invalidField("pseudo", "Ce paramètre est obligatoire.")
         }
+        // No guest can hold such a name, and PostgreSQL refuses a NUL in a query parameter.
+        if let problem = MessageRules.problem(withPseudo: pseudo) {
+            throw APIError.invalidField("pseudo", problem)
+        }
         return try await req.discussions.guestThreadForOwner(ownerID: ownerID, pseudo: pseudo, page: PageRequest(from: req))
     }
 

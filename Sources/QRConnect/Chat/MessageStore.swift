@@ -13,9 +13,11 @@ struct MessageStore: Sendable {
     let db: any Database
     let writer: DatabaseWriter
 
-    /// A stored message and the guest token to hand back (guest sends only).
+    /// A stored message, who is party to it (to tell them live), and the guest token to hand
+    /// back (guest sends only).
     struct Sent: Sendable {
         let message: MessageDTO
+        let parties: Set<Party>
         var guestToken: String? = nil
     }
 
@@ -51,7 +53,7 @@ struct MessageStore: Sendable {
                 WHERE (user_id = \(bind: low) AND partner_id = \(bind: high))
                    OR (user_id = \(bind: high) AND partner_id = \(bind: low))
                 """).run()
-            return Sent(message: MessageDTO(message, read: false))
+            return Sent(message: MessageDTO(message, read: false), parties: [.user(senderID), .user(receiverID)])
         }
     }
 
@@ -80,7 +82,10 @@ struct MessageStore: Sendable {
             message.content = content
             try await message.create(on: db)
             try await Self.setLastMessage(message.id!, ofGuestSession: sessionID, on: sql)
-            return Sent(message: MessageDTO(message, read: false), guestToken: token)
+            return Sent(
+                message: MessageDTO(message, read: false),
+                parties: [.user(ownerID), .guest(tokenHash: session.tokenHash)],
+                guestToken: token)
         }
     }
 
@@ -158,7 +163,7 @@ struct MessageStore: Sendable {
             message.content = content
             try await message.create(on: db)
             try await Self.setLastMessage(message.id!, ofGuestSession: sessionID, on: sql)
-            return Sent(message: MessageDTO(message, read: false))
+            return Sent(message: MessageDTO(message, read: false), parties: [.user(ownerID), .guest(tokenHash: session.tokenHash)])
         }
     }
 

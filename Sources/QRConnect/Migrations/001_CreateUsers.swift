@@ -5,7 +5,7 @@ import SQLKit
 struct CreateUsers: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(User.schema)
-            .field(.id, .int, .identifier(auto: true))
+            .autoIncrementID(on: database)
             .field("username", .string, .required)
             .field("username_key", .string, .required)
             .field("password_hash", .string, .required)
@@ -16,7 +16,7 @@ struct CreateUsers: AsyncMigration {
             .create()
 
         try await database.schema(AccessToken.schema)
-            .field(.id, .int, .identifier(auto: true))
+            .autoIncrementID(on: database)
             .field("user_id", .int, .required, .references(User.schema, .id, onDelete: .cascade))
             .field("token_hash", .string, .required)
             .field("created_at", .datetime)

@@ -5,7 +5,7 @@ import SQLKit
 struct CreateQRCodes: AsyncMigration {
     func prepare(on database: any Database) async throws {
         try await database.schema(QRCode.schema)
-            .field(.id, .int, .identifier(auto: true))
+            .autoIncrementID(on: database)
             .field("token", .uuid, .required)
             // A deleted account frees nothing by accident: its codes stay linked to no one.
             .field("owner_id", .int, .references(User.schema, .id, onDelete: .setNull))

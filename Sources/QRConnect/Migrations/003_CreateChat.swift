@@ -10,7 +10,7 @@ struct CreateChat: AsyncMigration {
         let sql = database as! any SQLDatabase
 
         try await database.schema(GuestSession.schema)
-            .field(.id, .int, .identifier(auto: true))
+            .autoIncrementID(on: database)
             .field("owner_id", .int, .required, .references(User.schema, .id, onDelete: .cascade))
             .field("token_hash", .string, .required)
             .field("pseudo", .string, .required)
@@ -30,7 +30,7 @@ struct CreateChat: AsyncMigration {
             .on(GuestSession.schema).column("owner_id").column("last_message_id").run()
 
         try await database.schema(DirectConversation.schema)
-            .field(.id, .int, .identifier(auto: true))
+            .autoIncrementID(on: database)
             .field("user_id", .int, .required, .references(User.schema, .id, onDelete: .cascade))
             .field("partner_id", .int, .required, .references(User.schema, .id, onDelete: .cascade))
             .field("last_message_id", .int, .required)
@@ -43,7 +43,7 @@ struct CreateChat: AsyncMigration {
             .on(DirectConversation.schema).column("user_id").column("last_message_id").run()
 
         try await database.schema(Message.schema)
-            .field(.id, .int, .identifier(auto: true))
+            .autoIncrementID(on: database)
             .field("sender_id", .int, .references(User.schema, .id, onDelete: .cascade))
             .field("receiver_id", .int, .references(User.schema, .id, onDelete: .cascade))
             .field("guest_session_id", .int, .references(GuestSession.schema, .id, onDelete: .cascade))
@@ -60,9 +60,10 @@ struct CreateChat: AsyncMigration {
         // A page of a discussion between two users: one range of this index.
         try await sql.create(index: "messages_direct_thread_idx")
             .on(Message.schema).column("pair_low_id").column("pair_high_id").column("id").run()
-        // Deleting a user cascades through these foreign keys; without indexes each would scan messages.
-        try await sql.create(index: "messages_sender_idx").on(Message.schema).column("sender_id").run()
-        try await sql.create(index: "messages_receiver_idx").on(Message.schema).column("receiver_id").run()
+        // A user's messages after a given id, both ways (what a reconnecting client missed); these
+        // also serve the cascades of the foreign keys when a user is deleted.
+        try await sql.create(index: "messages_sender_idx").on(Message.schema).column("sender_id").column("id").run()
+        try await sql.create(index: "messages_receiver_idx").on(Message.schema).column("receiver_id").column("id").run()
     }
 
     func revert(on database: any Database) async throws {

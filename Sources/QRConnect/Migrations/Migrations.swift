@@ -6,5 +6,6 @@ enum SchemaMigrations {
         CreateUsers(),
         CreateQRCodes(),
         CreateChat(),
+        CreateSocketTickets(),
     ]
 }

@@ -30,6 +30,11 @@ extension Request {
             return try JSONBody.decoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty {
+                // Foundation also reports a number that does not fit the field (`4.5` or `1e30` for an
+                // integer) this way, without naming the field: that is a bad field, not bad JSON.
+                if let field = JSONBody.fieldWithUnfitValue(T.self, in: Data(bytes)) {
+                    throw APIError.invalidField(field, "Valeur invalide.")
+                }
                 throw APIError.malformedJSON
             }
             throw error
@@ -40,4 +45,19 @@ extension Request {
 enum JSONBody {
     static let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
     static let decoder = JSONDecoder()
+
+    /// For valid JSON that `T` refused as "corrupted": the top-level member whose value `T` cannot
+    /// read on its own, found by decoding each member alone. Nil if the body is not valid JSON.
+    static func fieldWithUnfitValue<T: Decodable>(_ type: T.Type, in data: Data) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        for (key, value) in object.sorted(by: { $0.key < $1.key }).prefix(64) {
+            guard let member = try? JSONSerialization.data(withJSONObject: [key: value]) else { continue }
+            do {
+                _ = try decoder.decode(T.self, from: member)
+            } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+                return key
+            } catch {}
+        }
+        return "non_field_errors"
+    }
 }

@@ -14,6 +14,11 @@ enum TestDatabase: Sendable, CustomTestStringConvertible {
         return databases
     }()
 
+    var isSQLite: Bool {
+        if case .sqlite = self { return true }
+        return false
+    }
+
     var testDescription: String {
         switch self {
         case .sqlite: "SQLite"

@@ -1,0 +1,105 @@
+import Fluent
+import FluentPostgresDriver
+import PostgresNIO
+import SQLKit
+import Vapor
+
+/// Notes between server processes sharing one PostgreSQL database.
+///
+/// Publishing is `SELECT pg_notify(channel, note)` on any pooled connection. Receiving holds one
+/// dedicated connection in `LISTEN channel` (pooled connections are shared and cannot hold a
+/// LISTEN). If that connection is lost, it is opened again with a growing pause, and once it
+/// listens again every socket of this process catches up from the database, so notes published
+/// during the gap are not lost.
+actor PostgresEventBus: EventBus {
+    private let configuration: PostgresConnection.Configuration
+    private let channel: String
+    private let hub: ConnectionHub
+    private let database: @Sendable () -> any Database
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+
+    private var listener: Task<Void, Never>?
+    private var connection: PostgresConnection?
+    /// True while the LISTEN connection is up (for `/healthz`-style checks and tests).
+    private(set) var isListening = false
+
+    init(
+        configuration: PostgresConnection.Configuration, channel: String, hub: ConnectionHub,
+        eventLoopGroup: any EventLoopGroup, logger: Logger, database: @escaping @Sendable () -> any Database
+    ) {
+        self.configuration = configuration
+        self.channel = channel
+        self.hub = hub
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+        self.database = database
+    }
+
+    func publish(_ note: BusNote) async {
+        do {
+            let payload = String(decoding: try JSONEncoder().encode(note), as: UTF8.self)
+            try await (database() as! any SQLDatabase).raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+        } catch {
+            // The message is stored; sockets that miss it catch up when they reconnect.
+            logger.warning("live delivery: pg_notify failed: \(String(reflecting: error))")
+        }
+    }
+
+    /// Starts listening, once; later calls do nothing.
+    func start() async {
+        guard listener == nil else { return }
+        listener = Task { await self.listenUntilCancelled() }
+    }
+
+    func shutdown() async {
+        listener?.cancel()
+        listener = nil
+        try? await connection?.close()
+        connection = nil
+    }
+
+    private func listenUntilCancelled() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: eventLoopGroup.any(), configuration: configuration, id: 0, logger: logger
+                ).get()
+                self.connection = connection
+                try await connection.listen(on: channel) { notifications in
+                    await self.listening(true)
+                    failures = 0
+                    // Whatever was published while we were not listening, the sockets fetch.
+                    await hub.resyncAll()
+                    for try await notification in notifications {
+                        await self.deliver(notification.payload)
+                    }
+                }
+            } catch {
+                if !Task.isCancelled {
+                    logger.warning("live delivery: LISTEN connection lost: \(String(reflecting: error))")
+                }
+            }
+            listening(false)
+            try? await connection?.close()
+            connection = nil
+            guard !Task.isCancelled else { break }
+            failures += 1
+            let pause = min(0.05 * pow(2, Double(failures)), 5)
+            try? await Task.sleep(for: .seconds(pause))
+        }
+    }
+
+    private func listening(_ value: Bool) {
+        isListening = value
+    }
+
+    private func deliver(_ payload: String) async {
+        guard let note = try? JSONDecoder().decode(BusNote.self, from: Data(payload.utf8)) else {
+            logger.warning("live delivery: unreadable note on \(channel)")
+            return
+        }
+        await hub.receive(note)
+    }
+}
