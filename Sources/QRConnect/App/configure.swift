@@ -16,6 +16,8 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
 
     try DatabaseSetup.configure(app, config)
     app.migrations.add(SchemaMigrations.all)
+    app.realtime = try Realtime.make(for: app, config: config)
+    app.lifecycle.use(RealtimeLifecycle())
 
     // Outermost first: every error below, including "no such route", leaves as the contract's JSON.
     app.middleware = Middlewares()

@@ -7,5 +7,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: AccountsController()) // /api/auth/{register,login,logout,me}
     try app.register(collection: ScanController())     // /api/auth/scan-qr
     try app.register(collection: ChatController())     // /api/chat/... and /api/auth/chat/...
-    // Web pages (/q, /chat, /app) and live delivery (/api/chat/ws) are registered here when they exist.
+    try app.register(collection: RealtimeController()) // /api/chat/ws (live socket), /api/chat/ws-ticket
+    // Web pages (/q, /chat, /app) are registered here when they exist.
 }

@@ -15,6 +15,7 @@ struct ChatController: RouteCollection {
             chat.get("discussion", ":user_id", use: directThread)
             chat.get("conversations", use: directConversations)
             chat.get("guest", "discussion", ":owner_id", use: guestReadsOwnThread)
+            chat.post("read", use: markRead)
         }
     }
 
@@ -37,6 +38,7 @@ struct ChatController: RouteCollection {
                 requestedPseudo: body.senderName,
                 content: body.content)
         }
+        await req.application.realtime.announce(sent)
         let response = try await SentResponse(message: sent.message, guestToken: sent.guestToken)
             .encodeResponse(status: .created, for: req)
         if let token = sent.guestToken {
@@ -80,18 +82,49 @@ struct ChatController: RouteCollection {
     /// A guest reads their own conversation: `401` without a token the server issued,
     /// `404` for an unknown owner, `[]` if this guest never wrote to that owner.
     func guestReadsOwnThread(req: Request) async throws -> MessagePage {
-        guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
-        let tokenHash = SecretToken.hash(token)
         let ownerID = try Self.userID(req, "owner_id")
         let page = try PageRequest(from: req)
+        guard let session = try await Self.guestSession(req, ownerID: ownerID) else { return .empty }
+        return try await req.discussions.guestThreadForGuest(session, page: page)
+    }
+
+    // MARK: marking read
+
+    /// `POST /api/chat/read/`: marks a conversation read without fetching it (read receipts).
+    /// An owner sends `{"pseudo"}`, a user `{"user_id"}`, a guest `{"owner_id"}` with their token.
+    /// Answer: `{"read_up_to": <message id>}`; `404` for a conversation that does not exist.
+    func markRead(req: Request) async throws -> ReadMark {
+        let body = try await req.decodeJSONObject(MarkReadRequest.self)
+        let discussions = req.discussions
+        let readUpTo: Int?
+        if let user = req.auth.get(User.self) {
+            if let pseudo = body.pseudo {
+                readUpTo = try await discussions.ownerMarksGuestThreadRead(ownerID: user.id!, pseudo: pseudo)
+            } else if let partnerID = body.userID {
+                guard try await User.find(partnerID, on: req.db) != nil else { throw APIError.userNotFound }
+                readUpTo = try await discussions.userMarksDirectThreadRead(userID: user.id!, partnerID: partnerID)
+            } else {
+                throw APIError.invalid(["pseudo": ["Indiquez pseudo ou user_id."]])
+            }
+        } else {
+            guard let ownerID = body.ownerID else { throw APIError.invalidField("owner_id", "Ce champ est obligatoire.") }
+            guard let session = try await Self.guestSession(req, ownerID: ownerID) else { throw APIError.guestNotFound }
+            readUpTo = try await discussions.guestMarksThreadRead(session)
+        }
+        guard let readUpTo else { throw APIError.conversationNotFound }
+        return ReadMark(readUpTo: readUpTo)
+    }
+
+    /// The presenting guest's session with `ownerID`: `401` without a token the server issued,
+    /// `404` for an unknown owner, nil if this guest never wrote to that owner.
+    private static func guestSession(_ req: Request, ownerID: Int) async throws -> GuestSession? {
+        guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
+        let tokenHash = SecretToken.hash(token)
         guard try await GuestSession.query(on: req.db).filter(\.$tokenHash == tokenHash).first() != nil else {
             throw APIError.invalidGuestToken
         }
         guard try await User.find(ownerID, on: req.db) != nil else { throw APIError.userNotFound }
-        guard let session = try await MessageStore.session(tokenHash: tokenHash, ownerID: ownerID, on: req.db) else {
-            return .empty
-        }
-        return try await req.discussions.guestThreadForGuest(session, page: page)
+        return try await MessageStore.session(tokenHash: tokenHash, ownerID: ownerID, on: req.db)
     }
 
     /// A user id from the path; anything that is not one names no user (`404`).
@@ -111,4 +144,38 @@ struct SentResponse: Content {
         case detail, message
         case guestToken = "guest_token"
     }
+}
+
+/// `POST /api/chat/read/` body: which conversation to mark read.
+struct MarkReadRequest: Decodable {
+    let pseudo: String?
+    let userID: Int?
+    let ownerID: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case pseudo
+        case userID = "user_id"
+        case ownerID = "owner_id"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var errors = FieldErrors()
+        let pseudo = try container.decodeIfPresent(String.self, forKey: .pseudo)?.trimmed
+        if let pseudo, let problem = MessageRules.problem(withPseudo: pseudo) { errors.add("pseudo", problem) }
+        let userID = try container.decodeIfPresent(Int.self, forKey: .userID)
+        if let userID, userID < 1 { errors.add("user_id", "Identifiant invalide.") }
+        let ownerID = try container.decodeIfPresent(Int.self, forKey: .ownerID)
+        if let ownerID, ownerID < 1 { errors.add("owner_id", "Identifiant invalide.") }
+        try errors.throwIfAny()
+        self.pseudo = pseudo
+        self.userID = userID
+        self.ownerID = ownerID
+    }
+}
+
+/// `{"read_up_to": <message id>}`: every message up to this one is read.
+struct ReadMark: Content {
+    let readUpTo: Int
+    enum CodingKeys: String, CodingKey { case readUpTo = "read_up_to" }
 }

@@ -2,28 +2,31 @@ import Fluent
 import SQLKit
 import Vapor
 
-/// Reading one discussion a page at a time. Opening a discussion marks what the reader received
-/// in it as read (a write only when something was unread).
+/// Reading one discussion a page at a time, and marking it read. Opening a discussion marks what
+/// the reader received in it as read (a write only when something was unread); each marking is
+/// announced, so the other side sees a read receipt and the reader's other devices their badge.
 struct Discussions: Sendable {
     let db: any Database
     let writer: DatabaseWriter
+    /// Tells the parties of a discussion that it was read (live delivery).
+    let announce: @Sendable (ReadReceipt) async -> Void
+
+    // MARK: pages
 
     /// An owner reads their conversation with guest `pseudo`; empty if that guest never wrote to them.
     func guestThreadForOwner(ownerID: Int, pseudo: String, page: PageRequest) async throws -> MessagePage {
-        guard var session = try await GuestSession.query(on: db)
-            .filter(\.$owner.$id == ownerID).filter(\.$pseudo == pseudo).first()
-        else { return .empty }
+        guard var session = try await guestSession(ownerID: ownerID, pseudo: pseudo) else { return .empty }
         if session.ownerUnread > 0 {
-            session = try await markRead(guestSessionID: session.id!, column: "owner")
+            session = try await markRead(session, by: .owner)
         }
         return try await guestThreadPage(session, page: page)
     }
 
-    /// A guest reads their own conversation with `ownerID`.
+    /// A guest reads their own conversation with its owner.
     func guestThreadForGuest(_ session: GuestSession, page: PageRequest) async throws -> MessagePage {
         var session = session
         if session.guestUnread > 0 {
-            session = try await markRead(guestSessionID: session.id!, column: "guest")
+            session = try await markRead(session, by: .guest)
         }
         return try await guestThreadPage(session, page: page)
     }
@@ -34,13 +37,7 @@ struct Discussions: Sendable {
         var rows = try await bothSides(low, high)
         guard !rows.isEmpty else { return .empty }
         if rows.contains(where: { $0.$user.id == userID && $0.unread > 0 }) {
-            try await writer.transaction(on: db) { db in
-                try await (db as! any SQLDatabase).raw("""
-                    UPDATE direct_conversations SET unread = 0, read_up_to = last_message_id
-                    WHERE user_id = \(bind: userID) AND partner_id = \(bind: partnerID)
-                    """).run()
-            }
-            rows = try await bothSides(low, high)
+            rows = try await markDirectRead(userID: userID, partnerID: partnerID)
         }
         let marks = ReadMarks(Dictionary(rows.map { ($0.$user.id as Int?, $0.readUpTo) }, uniquingKeysWith: max))
         let (messages, hasOlder) = try await page.messages(on: db) {
@@ -48,6 +45,31 @@ struct Discussions: Sendable {
         }
         return MessagePage(
             messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
+    }
+
+    // MARK: marking read without reading (POST /api/chat/read/)
+
+    /// The owner marks their conversation with `pseudo` read; nil if that guest never wrote to them.
+    func ownerMarksGuestThreadRead(ownerID: Int, pseudo: String) async throws -> Int? {
+        guard let session = try await guestSession(ownerID: ownerID, pseudo: pseudo) else { return nil }
+        return try await markRead(session, by: .owner).ownerReadUpTo
+    }
+
+    /// A guest marks their conversation read.
+    func guestMarksThreadRead(_ session: GuestSession) async throws -> Int {
+        try await markRead(session, by: .guest).guestReadUpTo
+    }
+
+    /// A user marks their discussion with `partnerID` read; nil if they never exchanged messages.
+    func userMarksDirectThreadRead(userID: Int, partnerID: Int) async throws -> Int? {
+        let rows = try await markDirectRead(userID: userID, partnerID: partnerID)
+        return rows.first { $0.$user.id == userID }?.readUpTo
+    }
+
+    // MARK: the work
+
+    private func guestSession(ownerID: Int, pseudo: String) async throws -> GuestSession? {
+        try await GuestSession.query(on: db).filter(\.$owner.$id == ownerID).filter(\.$pseudo == pseudo).first()
     }
 
     /// The two inbox rows of a discussion between two users (none if they never wrote).
@@ -66,21 +88,50 @@ struct Discussions: Sendable {
             messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
     }
 
-    /// Sets one side's unread count to zero and its read mark to the newest message.
-    /// `side` is "owner" or "guest", a column prefix chosen by this file, never by input.
-    private func markRead(guestSessionID: Int, column side: String) async throws -> GuestSession {
-        try await writer.transaction(on: db) { db in
+    /// Sets one side's unread count to zero and its read mark to the newest message, and says so.
+    private func markRead(_ session: GuestSession, by reader: ReadReceipt.Reader) async throws -> GuestSession {
+        let sessionID = session.id!
+        // A column prefix chosen here, never by input.
+        let side = reader == .owner ? "owner" : "guest"
+        let updated = try await writer.transaction(on: db) { db in
             try await (db as! any SQLDatabase).raw("""
                 UPDATE guest_sessions
                 SET \(unsafeRaw: side)_unread = 0, \(unsafeRaw: side)_read_up_to = COALESCE(last_message_id, 0)
-                WHERE id = \(bind: guestSessionID)
+                WHERE id = \(bind: sessionID)
                 """).run()
-            guard let session = try await GuestSession.find(guestSessionID, on: db) else { throw APIError.guestNotFound }
+            guard let session = try await GuestSession.find(sessionID, on: db) else { throw APIError.guestNotFound }
             return session
         }
+        let ownerID = updated.$owner.id
+        await announce(ReadReceipt(
+            reader: reader, readerID: reader == .owner ? ownerID : nil, ownerID: ownerID, pseudo: updated.pseudo,
+            readUpTo: reader == .owner ? updated.ownerReadUpTo : updated.guestReadUpTo,
+            parties: [.user(ownerID), .guest(tokenHash: updated.tokenHash)]))
+        return updated
+    }
+
+    /// Marks `userID`'s side of a discussion read, says so, and returns both sides' rows.
+    private func markDirectRead(userID: Int, partnerID: Int) async throws -> [DirectConversation] {
+        let (low, high) = (min(userID, partnerID), max(userID, partnerID))
+        try await writer.transaction(on: db) { db in
+            try await (db as! any SQLDatabase).raw("""
+                UPDATE direct_conversations SET unread = 0, read_up_to = last_message_id
+                WHERE user_id = \(bind: userID) AND partner_id = \(bind: partnerID)
+                """).run()
+        }
+        let rows = try await bothSides(low, high)
+        if let mine = rows.first(where: { $0.$user.id == userID }) {
+            await announce(ReadReceipt(
+                reader: .user, readerID: userID, userIDs: [low, high], readUpTo: mine.readUpTo,
+                parties: [.user(low), .user(high)]))
+        }
+        return rows
     }
 }
 
 extension Request {
-    var discussions: Discussions { Discussions(db: db, writer: application.writer) }
+    var discussions: Discussions {
+        let realtime = application.realtime
+        return Discussions(db: db, writer: application.writer, announce: { await realtime.announce($0) })
+    }
 }

@@ -45,8 +45,8 @@ struct Realtime: Sendable {
 
     /// Serves one upgraded socket until it closes.
     func serve(_ socket: WebSocket, party: Party, since: Int?, database: any Database) async {
-        socket.pingInterval = .seconds(25)   // a peer that stops answering pings is closed
-        socket.onText { _, _ in }            // clients have nothing to say yet; frames are ignored
+        // A peer that stops answering pings is closed. Frames from clients are ignored for now.
+        socket.pingInterval = .seconds(25)
         let connection = LiveConnection(socket: socket, party: party)
         await bus.start()
         await hub.add(connection)

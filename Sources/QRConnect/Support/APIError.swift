@@ -49,6 +49,10 @@ extension APIError {
     static let qrNotFound = APIError(status: .notFound, code: "qr_not_found", detail: "QR code inconnu.")
     static let guestNotFound = APIError(
         status: .notFound, code: "guest_not_found", detail: "Cet invité ne vous a jamais écrit.")
+    static let conversationNotFound = APIError(
+        status: .notFound, code: "conversation_not_found", detail: "Aucune conversation avec cette personne.")
+    static let invalidTicket = APIError(
+        status: .unauthorized, code: "invalid_ticket", detail: "Ticket de connexion invalide, expiré ou déjà utilisé.")
     static let routeNotFound = APIError(status: .notFound, code: "not_found", detail: "Ressource introuvable.")
 
     // 409
