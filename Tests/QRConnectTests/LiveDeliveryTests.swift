@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import NIOCore
+import NIOPosix
 import Vapor
 @testable import QRConnect
 
@@ -215,5 +217,59 @@ import Vapor
             await brunoSocket.close()
             await aliceSocket.close()
         }
+    }
+}
+
+/// A client that stops reading is disconnected, not buffered for without bound.
+@Suite struct SlowConsumerTests {
+    @Test(arguments: TestDatabase.all)
+    func slowConsumerIsDisconnected(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup: a guest whose socket never reads (tiny receive buffer, no reads at all)
+            let owner = try await app.registerOwner("olive")
+            let opened = try await app.guestSend(to: owner.id, "hi", as: "Finder")
+            let guestToken = try #require(opened.object["guest_token"] as? String)
+            let port = try #require(app.app.http.server.shared.localAddress?.port)
+            let stalled = try await StalledSocket.open(port: port, path: "/api/chat/ws/", headers: ["X-Guest-Token": guestToken])
+            let hub = app.app.realtime.hub
+            try await waitUntil { await hub.connectionCount == 1 }
+
+            // act: the owner keeps writing long messages
+            let content = String(repeating: "x", count: 4000)
+            var sent = 0
+            while await hub.connectionCount > 0, sent < 3000 {
+                let reply = try await app.post("/api/chat/send/", ["pseudo": "Finder", "content": content], token: owner.token)
+                #expect(reply.status == .created)
+                sent += 1
+            }
+
+            // check: the server let the stalled client go, after a bounded backlog
+            #expect(await hub.connectionCount == 0, "still connected after \(sent) messages")
+            #expect(sent < 3000)
+            #expect(try await app.get("/healthz").status == .ok)
+            try? await stalled.close().get()
+        }
+    }
+
+    private func waitUntil(_ condition: () async -> Bool) async throws {
+        for _ in 0..<500 where !(await condition()) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// A raw TCP client that performs the WebSocket handshake and then never reads.
+enum StalledSocket {
+    static func open(port: Int, path: String, headers: [String: String]) async throws -> any Channel {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.autoRead, value: false)
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4096)
+            .connect(host: "127.0.0.1", port: port).get()
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+        return channel
     }
 }

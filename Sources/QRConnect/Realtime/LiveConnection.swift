@@ -17,6 +17,7 @@ actor LiveConnection {
     private var catchingUp = true
     private var heldBack: [(frame: String, messageID: Int?)] = []
     private var unsentFrames = 0
+    private var droppedAsSlow = false
     /// Highest message id sent, and the ids sent recently (to drop a message sent twice).
     private(set) var lastMessageID = 0
     private var sentIDs: [Int] = []
@@ -65,14 +66,28 @@ actor LiveConnection {
             remember(messageID)
         }
         guard unsentFrames < Self.maxUnsentFrames else {
-            // A slow consumer: let it go rather than hold its backlog in memory.
-            _ = socket.close(code: .policyViolation)
+            dropSlowConsumer()
             return
         }
         unsentFrames += 1
         let promise = socket.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { _ in Task { await self.frameWritten() } }
         socket.send(frame, promise: promise)
+    }
+
+    /// A client that does not read: let it go rather than hold its backlog in memory. A close
+    /// frame would wait behind that very backlog, so the connection itself is closed.
+    /// WebSocketKit keeps its channel internal; it is reached by reflection, and
+    /// `LiveDeliveryTests.slowConsumerIsDisconnected` fails if that ever stops working.
+    private func dropSlowConsumer() {
+        guard !droppedAsSlow else { return }
+        droppedAsSlow = true
+        let channel = Mirror(reflecting: socket).children.first { $0.label == "channel" }?.value as? any Channel
+        if let channel {
+            channel.close(promise: nil)
+        } else {
+            _ = socket.close(code: .policyViolation)
+        }
     }
 
     private func frameWritten() {

@@ -6,13 +6,13 @@ enum TestDatabase: Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres(url: String)
 
-    static let all: [TestDatabase] = {
-        var databases: [TestDatabase] = [.sqlite]
-        if let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"], !url.isEmpty {
-            databases.append(.postgres(url: url))
-        }
-        return databases
+    /// The server the PostgreSQL runs use, from `TEST_POSTGRES_URL`.
+    static let postgresURL: String? = {
+        guard let url = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"], !url.isEmpty else { return nil }
+        return url
     }()
+
+    static let all: [TestDatabase] = [.sqlite] + (postgresURL.map { [.postgres(url: $0)] } ?? [])
 
     var isSQLite: Bool {
         if case .sqlite = self { return true }
