@@ -14,9 +14,15 @@ func withTestApp(
     _ test: (TestApp) async throws -> Void
 ) async throws {
     TestLogging.bootstrap()
+    // Swift Testing runs every test at once; each test server holds database connections of its
+    // own, and PostgreSQL has a fixed number of them. So at most `TestSlots.width` at a time.
+    await TestSlots.shared.acquire()
+    defer { Task { await TestSlots.shared.release() } }
     let app = try await Application.make(.testing)
     let isolation = TestIsolation(database)
-    var config = AppConfig(database: isolation.choice, autoMigrate: false, host: "127.0.0.1", port: 0, bcryptCost: 4)
+    // Two connections per event loop: enough for the race tests, and many tests run at once.
+    var config = AppConfig(
+        database: isolation.choice, autoMigrate: false, host: "127.0.0.1", port: 0, bcryptCost: 4, databasePoolSize: 2)
     adjust(&config)
     do {
         try await configure(app, with: config)
@@ -28,7 +34,8 @@ func withTestApp(
         try await test(TestApp(app: app, baseURL: "http://127.0.0.1:\(port)"))
     } catch {
         await isolation.tearDown(app)
-        throw error
+        // PostgreSQL errors hide their details from `description`; a failing test should show them.
+        throw TestSetupError(String(reflecting: error))
     }
     await isolation.tearDown(app)
 }
@@ -45,6 +52,26 @@ enum TestLogging {
     }()
 
     static func bootstrap() { once }
+}
+
+/// A counting semaphore for async code: how many test servers run at once.
+actor TestSlots {
+    static let width = 16
+    static let shared = TestSlots()
+    private var free = width
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }
 
 struct TestSetupError: Error, CustomStringConvertible {
