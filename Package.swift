@@ -23,7 +23,9 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
-            ]
+            ],
+            // The web pages' HTML, CSS and JavaScript, served as they are (no build step).
+            resources: [.copy("Web/Resources")]
         ),
         // The executable: read the environment, configure, run a command.
         .executableTarget(

@@ -6,7 +6,9 @@ func routes(_ app: Application) throws {
     try app.register(collection: HealthController())   // GET /healthz
     try app.register(collection: AccountsController()) // /api/auth/{register,login,logout,me}
     try app.register(collection: ScanController())     // /api/auth/scan-qr
+    try app.register(collection: TagsController())     // /api/tags, /api/tags/<token>: an owner's tags and labels
     try app.register(collection: ChatController())     // /api/chat/... and /api/auth/chat/...
+    try app.register(collection: OwnerCardController()) // /api/chat/owner/<owner_id>: the name a guest sees
+    try app.register(collection: WebController())      // pages /q, /Q, /chat, /app and their /static files
     try app.register(collection: RealtimeController()) // /api/chat/ws (live socket), /api/chat/ws-ticket
-    // Web pages (/q, /chat, /app) are registered here when they exist.
 }

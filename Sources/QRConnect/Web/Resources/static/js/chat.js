@@ -1,0 +1,114 @@
+// /chat/<owner_id>: a guest writes to a tag's owner, with no account. The guest session lives in
+// the HttpOnly cookie the first send sets, so the history survives a reload; the owner's replies
+// arrive by polling until live delivery exists.
+
+import { api } from "./api.js";
+import { byId, poll, setAlert, setFieldError, showView } from "./dom.js";
+import { t, translate } from "./i18n.js";
+import { MessageList } from "./messages.js";
+
+const views = ["loading", "missing", "failed", "chat"];
+const ownerID = Number(location.pathname.split("/")[2]);
+const pollInterval = 3000;
+// What the guest typed survives a reload or a failed send; the pseudonym is remembered per owner.
+const draftKey = `qrconnect.draft.${ownerID}`;
+const pseudoKey = `qrconnect.pseudo.${ownerID}`;
+
+const form = byId("send-form");
+const pseudoInput = byId("pseudo");
+const content = byId("content");
+const messages = new MessageList(byId("messages"), byId("messages-empty"), (message) => message.sender === null);
+let fixedPseudo = null;
+let stopPolling = null;
+
+translate();
+byId("retry").addEventListener("click", () => { showView(views, "loading"); start(); });
+form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
+content.addEventListener("input", () => sessionStorage.setItem(draftKey, content.value));
+pseudoInput.addEventListener("input", () => localStorage.setItem(pseudoKey, pseudoInput.value));
+start();
+
+async function start() {
+  if (!Number.isInteger(ownerID) || ownerID < 1) return showView(views, "missing");
+  let owner;
+  try {
+    owner = await api("GET", `/api/chat/owner/${ownerID}/`, { asGuest: true });
+  } catch (error) {
+    return showView(views, error.status === 404 ? "missing" : "failed");
+  }
+  const title = t("chat.title", { name: owner.display_name });
+  byId("chat-title").textContent = title;
+  document.title = `${title} · QRConnect`;
+  content.value = sessionStorage.getItem(draftKey) ?? "";
+  pseudoInput.value = localStorage.getItem(pseudoKey) || randomPseudo();
+  await refresh();
+  showView(views, "chat", { focus: false });
+  (messages.isEmpty ? pseudoInput : content).focus();
+}
+
+/** `Invité-NNNN`, as the server would pick; the guest may change it before the first message. */
+function randomPseudo() {
+  return `Invité-${1000 + Math.floor(Math.random() * 9000)}`;
+}
+
+/** Reads the guest's conversation; `401` only means this browser has not written yet. */
+async function refresh() {
+  let page;
+  try {
+    page = await api("GET", `/api/chat/guest/discussion/${ownerID}/`, { asGuest: true });
+  } catch (error) {
+    if (error.status === 401) return;
+    throw error;
+  }
+  messages.add(page);
+  const own = page.find((message) => message.sender === null);
+  if (own) fixPseudo(own.pseudo);
+}
+
+/** After the first message the pseudonym is the session's; it is shown, no longer edited. */
+function fixPseudo(pseudo) {
+  if (fixedPseudo === pseudo) return;
+  fixedPseudo = pseudo;
+  byId("pseudo-field").hidden = true;
+  byId("pseudo-name").textContent = pseudo;
+  byId("pseudo-fixed").hidden = false;
+  stopPolling ??= poll(refresh, pollInterval);
+}
+
+async function send() {
+  const text = content.value.trim();
+  const pseudo = fixedPseudo ?? pseudoInput.value.trim();
+  setAlert(byId("send-error"), null);
+  byId("send-status").textContent = "";
+  setFieldError(content, !text ? t("chat.content.empty") : text.length > 4000 ? t("chat.content.long") : null);
+  if (!fixedPseudo) setFieldError(pseudoInput, !pseudo ? t("chat.pseudo.empty") : pseudo.length > 50 ? t("chat.pseudo.long") : null);
+  const invalid = [fixedPseudo ? null : pseudoInput, content].find((input) => input?.hasAttribute("aria-invalid"));
+  if (invalid) return invalid.focus();
+
+  const button = byId("send");
+  button.disabled = true;
+  button.textContent = t("chat.sending");
+  try {
+    const answer = await api("POST", "/api/chat/send/", {
+      body: { receiver: ownerID, sender_name: pseudo, content: text },
+      asGuest: true,
+    });
+    // Only now is the text safely with the server: clear the box and the saved draft.
+    content.value = "";
+    sessionStorage.removeItem(draftKey);
+    messages.add([answer.message]);
+    fixPseudo(answer.message.pseudo);
+    byId("send-status").textContent = t("chat.sent");
+    content.focus();
+  } catch (error) {
+    if (error.code === "pseudo_taken") {
+      setFieldError(pseudoInput, error.text);
+      pseudoInput.focus();
+    } else {
+      setAlert(byId("send-error"), error.text);
+    }
+  } finally {
+    button.disabled = false;
+    button.textContent = t("chat.send");
+  }
+}
