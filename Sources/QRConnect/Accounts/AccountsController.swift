@@ -13,6 +13,7 @@ struct AccountsController: RouteCollection {
 
     func register(req: Request) async throws -> Response {
         let body = try await req.decodeJSONObject(RegistrationRequest.self)
+        try await req.enforcePerAddress(\.addressRegistrations)
         let passwordHash = try await req.password.async.hash(body.password)
         let user = User(username: body.username, passwordHash: passwordHash, displayName: body.displayName ?? body.username)
         let key: String
@@ -29,6 +30,9 @@ struct AccountsController: RouteCollection {
 
     func login(req: Request) async throws -> SignedInResponse {
         let body = try await req.decodeJSONObject(LoginRequest.self)
+        // Guessing passwords gets slow, from one address and against one account from many.
+        try await req.enforcePerAddress(\.addressLogins)
+        try await req.enforce(\.accountLogins, for: body.username.lowercased())
         // A name registration refuses belongs to no account; not looking it up also keeps a NUL,
         // which PostgreSQL refuses in a query, away from the database.
         let user: User? = if AccountRules.isValidUsername(body.username) {

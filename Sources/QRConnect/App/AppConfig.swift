@@ -32,6 +32,15 @@ public struct AppConfig: Sendable {
     public var databasePoolTimeoutSeconds: Int
     /// `GUEST_SESSION_DAYS`: lifetime of the guest cookie in the browser.
     public var guestCookieDays: Int
+    /// `RATE_LIMIT_*`: the abuse limits (see `RateLimits`).
+    var limits: RateLimits
+    /// `TRUST_X_FORWARDED_FOR`: the service runs behind a proxy that appends the client's address
+    /// to `X-Forwarded-For`; without it, that header is ignored (anyone can write it).
+    public var trustForwardedFor: Bool
+    /// `IP_HASH_SECRET`: key of the client-address hashes; unset, one is made and kept in the database.
+    public var ipHashSecret: String?
+    /// `IDLE_TIMEOUT_SECONDS`: an HTTP connection with no traffic for this long is closed.
+    public var idleTimeoutSeconds: Int
 
     public init(
         database: DatabaseChoice = .sqlite(path: "qrconnect.sqlite"),
@@ -43,7 +52,10 @@ public struct AppConfig: Sendable {
         maxBodyBytes: Int = 64 * 1024,
         databasePoolSize: Int = 4,
         databasePoolTimeoutSeconds: Int = 10,
-        guestCookieDays: Int = 365
+        guestCookieDays: Int = 365,
+        trustForwardedFor: Bool = false,
+        ipHashSecret: String? = nil,
+        idleTimeoutSeconds: Int = 75
     ) {
         self.database = database
         if case .sqlite = database { self.autoMigrate = autoMigrate ?? true } else { self.autoMigrate = autoMigrate ?? false }
@@ -55,6 +67,10 @@ public struct AppConfig: Sendable {
         self.databasePoolSize = databasePoolSize
         self.databasePoolTimeoutSeconds = databasePoolTimeoutSeconds
         self.guestCookieDays = guestCookieDays
+        self.limits = RateLimits()
+        self.trustForwardedFor = trustForwardedFor
+        self.ipHashSecret = ipHashSecret
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 
     /// Reads the process environment. Throws on a value that is present but unusable, so that a
@@ -90,7 +106,15 @@ public struct AppConfig: Sendable {
             database = .sqlite(path: string("SQLITE_PATH") ?? "qrconnect.sqlite")
         }
         let defaults = AppConfig()
-        return AppConfig(
+        var limits = RateLimits()
+        for (name, keyPath) in RateLimits.environmentNames {
+            guard let raw = string(name) else { continue }
+            guard let parsed = RateLimit.parse(raw) else {
+                throw ConfigError(message: "\(name)=\(raw) is not COUNT/SECONDS (e.g. 20/60) or off")
+            }
+            limits[keyPath: keyPath] = parsed
+        }
+        var config = AppConfig(
             database: database,
             autoMigrate: try bool("AUTO_MIGRATE"),
             publicBaseURL: (string("PUBLIC_BASE_URL") ?? defaults.publicBaseURL).trimmingSuffix("/"),
@@ -100,8 +124,13 @@ public struct AppConfig: Sendable {
             maxBodyBytes: try int("MAX_BODY_BYTES", 1024...(16 * 1024 * 1024)) ?? defaults.maxBodyBytes,
             databasePoolSize: try int("DB_POOL_SIZE", 1...256) ?? defaults.databasePoolSize,
             databasePoolTimeoutSeconds: try int("DB_POOL_TIMEOUT_SECONDS", 1...600) ?? defaults.databasePoolTimeoutSeconds,
-            guestCookieDays: try int("GUEST_SESSION_DAYS", 1...3650) ?? defaults.guestCookieDays
+            guestCookieDays: try int("GUEST_SESSION_DAYS", 1...3650) ?? defaults.guestCookieDays,
+            trustForwardedFor: try bool("TRUST_X_FORWARDED_FOR") ?? false,
+            ipHashSecret: string("IP_HASH_SECRET"),
+            idleTimeoutSeconds: try int("IDLE_TIMEOUT_SECONDS", 5...3600) ?? defaults.idleTimeoutSeconds
         )
+        config.limits = limits
+        return config
     }
 
     /// True when guests reach the service over https, so cookies may be marked `Secure`.

@@ -7,6 +7,9 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     app.config = config
     app.http.server.configuration.hostname = config.host
     app.http.server.configuration.port = config.port
+    // Connections that say nothing for this long are closed: slow or abandoned clients do not
+    // hold sockets for ever. (Live sockets are pinged every 25 s, so they stay up.)
+    app.http.server.configuration.idleTimeout = .seconds(Int64(config.idleTimeoutSeconds))
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
     let encoder = JSONEncoder()
     encoder.outputFormatting = .withoutEscapingSlashes
@@ -17,6 +20,10 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     try DatabaseSetup.configure(app, config)
     app.migrations.add(SchemaMigrations.all)
     app.realtime = try Realtime.make(for: app, config: config)
+    app.clientAddressHasher = ClientAddressHasher(secret: config.ipHashSecret)
+    app.rateLimiter = config.database.isSQLite
+        ? InMemoryRateLimiter()
+        : PostgresRateLimiter(database: { [unowned app] in app.db })
     app.lifecycle.use(RealtimeLifecycle())
 
     // Outermost first: every error below, including "no such route", leaves as the contract's JSON.

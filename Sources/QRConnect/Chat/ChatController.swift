@@ -25,6 +25,7 @@ struct ChatController: RouteCollection {
         let body = try await req.decodeJSONObject(SendRequest.self)
         let store = req.messageStore
         let sent: MessageStore.Sent
+        try await req.enforcePerAddress(\.addressMessages)
         if let user = req.auth.get(User.self) {
             if let pseudo = body.pseudo {
                 sent = try await store.replyToGuest(from: user, pseudo: pseudo, content: body.content)
@@ -32,9 +33,12 @@ struct ChatController: RouteCollection {
                 sent = try await store.sendDirect(from: user, to: try body.requireReceiver(), content: body.content)
             }
         } else {
+            let ownerID = try body.requireReceiver()
+            let presentedToken = GuestIdentity.presentedToken(req)
+            try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken)
             sent = try await store.sendFromGuest(
-                to: try body.requireReceiver(),
-                presentedToken: GuestIdentity.presentedToken(req),
+                to: ownerID,
+                presentedToken: presentedToken,
                 requestedPseudo: body.senderName,
                 content: body.content)
         }
@@ -45,6 +49,20 @@ struct ChatController: RouteCollection {
             response.cookies[GuestIdentity.cookieName] = GuestIdentity.cookie(token, config: req.application.config)
         }
         return response
+    }
+
+    /// A guest's message counts against their session, the owner's inbox, and (for a first
+    /// message to this owner) the new sessions opened from their address.
+    private static func enforceGuestLimits(_ req: Request, ownerID: Int, presentedToken: String?) async throws {
+        try await req.enforce(\.inboxMessages, for: String(ownerID))
+        let session = try await presentedToken.asyncMap {
+            try await MessageStore.session(tokenHash: SecretToken.hash($0), ownerID: ownerID, on: req.db)
+        } ?? nil
+        if let session {
+            try await req.enforce(\.guestMessages, for: session.tokenHash + ":" + String(ownerID))
+        } else {
+            try await req.enforcePerAddress(\.addressGuestSessions)
+        }
     }
 
     // MARK: reading

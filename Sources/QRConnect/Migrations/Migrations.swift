@@ -7,5 +7,7 @@ enum SchemaMigrations {
         CreateQRCodes(),
         CreateChat(),
         CreateSocketTickets(),
+        CreateRateBuckets(),
+        CreateServerSecrets(),
     ]
 }

@@ -28,3 +28,11 @@ extension String {
     /// Trimmed of leading and trailing white space and newlines.
     var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }
+
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -11,6 +11,8 @@ struct ScanController: RouteCollection {
     func scan(req: Request) async throws -> ScanOutcome {
         let token = try await req.decodeJSONObject(ScanRequest.self).token
         guard let code = try await QRCode.query(on: req.db).filter(\.$token == token).first() else {
+            // Guessing tokens gets slow: past the limit, a wrong guess is a 429, not a 404.
+            try await req.enforcePerAddress(\.addressUnknownScans)
             throw APIError.qrNotFound
         }
         if let ownerID = code.$owner.id {

@@ -23,6 +23,8 @@ func withTestApp(
     // Two connections per event loop: enough for the race tests, and many tests run at once.
     var config = AppConfig(
         database: isolation.choice, autoMigrate: false, host: "127.0.0.1", port: 0, bcryptCost: 4, databasePoolSize: 2)
+    // Most suites send far more than a person would; the limits have tests of their own.
+    config.limits = .none
     adjust(&config)
     do {
         try await configure(app, with: config)
