@@ -30,6 +30,7 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     app.middleware = Middlewares()
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(ErrorResponseMiddleware())
+    app.middleware.use(CrossSiteRequestGuard())
     app.middleware.use(UserAuthenticator())
 
     try routes(app)
