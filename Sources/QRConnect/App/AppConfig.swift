@@ -30,7 +30,8 @@ public struct AppConfig: Sendable {
     public var databasePoolSize: Int
     /// `DB_POOL_TIMEOUT_SECONDS`: how long a request waits for a database connection before `503`.
     public var databasePoolTimeoutSeconds: Int
-    /// `GUEST_SESSION_DAYS`: lifetime of the guest cookie in the browser.
+    /// `GUEST_SESSION_DAYS`: a guest conversation with no message for this long is deleted, and
+    /// the guest cookie lives as long.
     public var guestCookieDays: Int
     /// `RATE_LIMIT_*`: the abuse limits (see `RateLimits`).
     var limits: RateLimits
@@ -39,6 +40,15 @@ public struct AppConfig: Sendable {
     public var trustForwardedFor: Bool
     /// `IP_HASH_SECRET`: key of the client-address hashes; unset, one is made and kept in the database.
     public var ipHashSecret: String?
+    /// `BLOCK_ADDRESS_DAYS`: how long blocking a guest also refuses new sessions from their network.
+    public var blockAddressDays: Int
+    /// `ADDRESS_HASH_DAYS`: how long a guest session keeps its address hash after its last message
+    /// (what blocking needs, and no longer).
+    public var addressHashDays: Int
+    /// `TAGS_ON_ACCOUNT_DELETION`: `free` (the codes can be claimed again) or `retire` (never again).
+    public var retireTagsOfDeletedAccounts: Bool
+    /// `PURGE_INTERVAL_SECONDS`: how often `serve` removes what has expired (as `qrconnect purge` does).
+    public var purgeIntervalSeconds: Int
     /// `IDLE_TIMEOUT_SECONDS`: an HTTP connection with no traffic for this long is closed.
     public var idleTimeoutSeconds: Int
 
@@ -52,10 +62,14 @@ public struct AppConfig: Sendable {
         maxBodyBytes: Int = 64 * 1024,
         databasePoolSize: Int = 4,
         databasePoolTimeoutSeconds: Int = 10,
-        guestCookieDays: Int = 365,
+        guestCookieDays: Int = 90,
         trustForwardedFor: Bool = false,
         ipHashSecret: String? = nil,
-        idleTimeoutSeconds: Int = 75
+        idleTimeoutSeconds: Int = 75,
+        blockAddressDays: Int = 7,
+        addressHashDays: Int = 7,
+        retireTagsOfDeletedAccounts: Bool = false,
+        purgeIntervalSeconds: Int = 3600
     ) {
         self.database = database
         if case .sqlite = database { self.autoMigrate = autoMigrate ?? true } else { self.autoMigrate = autoMigrate ?? false }
@@ -71,6 +85,10 @@ public struct AppConfig: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.ipHashSecret = ipHashSecret
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.blockAddressDays = blockAddressDays
+        self.addressHashDays = addressHashDays
+        self.retireTagsOfDeletedAccounts = retireTagsOfDeletedAccounts
+        self.purgeIntervalSeconds = purgeIntervalSeconds
     }
 
     /// Reads the process environment. Throws on a value that is present but unusable, so that a
@@ -105,6 +123,13 @@ public struct AppConfig: Sendable {
         } else {
             database = .sqlite(path: string("SQLITE_PATH") ?? "qrconnect.sqlite")
         }
+        func tagPolicy(_ raw: String?) throws -> Bool {
+            switch raw?.lowercased() {
+            case nil, "free": return false
+            case "retire": return true
+            default: throw ConfigError(message: "TAGS_ON_ACCOUNT_DELETION=\(raw!) must be free or retire")
+            }
+        }
         let defaults = AppConfig()
         var limits = RateLimits()
         for (name, keyPath) in RateLimits.environmentNames {
@@ -127,7 +152,11 @@ public struct AppConfig: Sendable {
             guestCookieDays: try int("GUEST_SESSION_DAYS", 1...3650) ?? defaults.guestCookieDays,
             trustForwardedFor: try bool("TRUST_X_FORWARDED_FOR") ?? false,
             ipHashSecret: string("IP_HASH_SECRET"),
-            idleTimeoutSeconds: try int("IDLE_TIMEOUT_SECONDS", 5...3600) ?? defaults.idleTimeoutSeconds
+            idleTimeoutSeconds: try int("IDLE_TIMEOUT_SECONDS", 5...3600) ?? defaults.idleTimeoutSeconds,
+            blockAddressDays: try int("BLOCK_ADDRESS_DAYS", 0...365) ?? defaults.blockAddressDays,
+            addressHashDays: try int("ADDRESS_HASH_DAYS", 0...365) ?? defaults.addressHashDays,
+            retireTagsOfDeletedAccounts: try tagPolicy(string("TAGS_ON_ACCOUNT_DELETION")),
+            purgeIntervalSeconds: try int("PURGE_INTERVAL_SECONDS", 10...86_400) ?? defaults.purgeIntervalSeconds
         )
         config.limits = limits
         return config

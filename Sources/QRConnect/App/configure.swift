@@ -37,6 +37,8 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
 
     app.asyncCommands.use(MintQRCommand(), as: "mint-qr")
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(PurgeCommand(), as: "purge")
+    app.lifecycle.use(PeriodicPurge())
 
     try await DatabaseSetup.prepareSQLite(app)
     if config.autoMigrate {

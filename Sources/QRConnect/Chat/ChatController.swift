@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// The chat endpoints. Each exists under both prefixes the product's summary uses,
@@ -16,6 +17,8 @@ struct ChatController: RouteCollection {
             chat.get("conversations", use: directConversations)
             chat.get("guest", "discussion", ":owner_id", use: guestReadsOwnThread)
             chat.post("read", use: markRead)
+            chat.delete("discussion-anonyme", use: deleteGuestThread)
+            chat.delete("discussion", ":user_id", use: deleteDirectThread)
         }
     }
 
@@ -40,7 +43,8 @@ struct ChatController: RouteCollection {
                 to: ownerID,
                 presentedToken: presentedToken,
                 requestedPseudo: body.senderName,
-                content: body.content)
+                content: body.content,
+                addressHash: try await req.clientAddressHash())
         }
         await req.application.realtime.announce(sent)
         let response = try await SentResponse(message: sent.message, guestToken: sent.guestToken)
@@ -131,6 +135,50 @@ struct ChatController: RouteCollection {
         }
         guard let readUpTo else { throw APIError.conversationNotFound }
         return ReadMark(readUpTo: readUpTo)
+    }
+
+    // MARK: deleting
+
+    /// `DELETE /api/chat/discussion-anonyme/?pseudo=P`: the owner deletes a guest conversation and
+    /// its messages (the guest's copy goes too: it is one conversation). A blocked guest stays
+    /// blocked: their session is kept, emptied.
+    func deleteGuestThread(req: Request) async throws -> HTTPStatus {
+        let ownerID = try req.requireUserID()
+        guard let pseudo = req.query[String.self, at: "pseudo"]?.trimmed, !pseudo.isEmpty,
+              MessageRules.problem(withPseudo: pseudo) == nil
+        else { throw APIError.invalidField("pseudo", "Ce paramètre est obligatoire.") }
+        try await req.write { db in
+            guard let session = try await GuestSession.query(on: db)
+                .filter(\.$owner.$id == ownerID).filter(\.$pseudo == pseudo).first()
+            else { throw APIError.guestNotFound }
+            if session.blockedAt == nil {
+                try await session.delete(on: db)
+            } else {
+                try await Message.query(on: db).filter(\.$guestSession.$id == session.id!).delete()
+                session.lastMessageID = nil
+                session.ownerUnread = 0
+                session.guestUnread = 0
+                try await session.save(on: db)
+            }
+        }
+        return .noContent
+    }
+
+    /// `DELETE /api/chat/discussion/<user_id>/`: the discussion leaves this user's list and its
+    /// messages so far leave their view; the other user keeps theirs.
+    func deleteDirectThread(req: Request) async throws -> HTTPStatus {
+        let userID = try req.requireUserID()
+        let partnerID = try Self.userID(req, "user_id")
+        let cleared = try await req.write { db in
+            try await (db as! any SQLDatabase).raw("""
+                UPDATE direct_conversations
+                SET cleared_up_to = last_message_id, unread = 0, read_up_to = last_message_id
+                WHERE user_id = \(bind: userID) AND partner_id = \(bind: partnerID)
+                RETURNING id
+                """).first()
+        }
+        guard cleared != nil else { throw APIError.conversationNotFound }
+        return .noContent
     }
 
     /// The presenting guest's session with `ownerID`: `401` without a token the server issued,

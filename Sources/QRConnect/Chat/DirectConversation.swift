@@ -17,6 +17,8 @@ final class DirectConversation: Model, @unchecked Sendable {
     @Field(key: "unread") var unread: Int
     /// Read receipts: this user has read every message up to this id.
     @Field(key: "read_up_to") var readUpTo: Int
+    /// This user deleted the discussion up to this message: older ones are no longer shown to them.
+    @OptionalField(key: "cleared_up_to") var clearedUpTo: Int?
 
     // relationships
     /// Whose inbox this row is in.

@@ -40,8 +40,9 @@ struct Discussions: Sendable {
             rows = try await markDirectRead(userID: userID, partnerID: partnerID)
         }
         let marks = ReadMarks(Dictionary(rows.map { ($0.$user.id as Int?, $0.readUpTo) }, uniquingKeysWith: max))
+        let clearedUpTo = rows.first { $0.$user.id == userID }?.clearedUpTo ?? 0
         let (messages, hasOlder) = try await page.messages(on: db) {
-            $0.filter(\.$pairLowID == low).filter(\.$pairHighID == high)
+            $0.filter(\.$pairLowID == low).filter(\.$pairHighID == high).filter(\.$id > clearedUpTo)
         }
         return MessagePage(
             messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)

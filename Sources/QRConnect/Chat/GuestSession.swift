@@ -27,6 +27,13 @@ final class GuestSession: Model, @unchecked Sendable {
     @Field(key: "owner_read_up_to") var ownerReadUpTo: Int
     @Field(key: "guest_read_up_to") var guestReadUpTo: Int
 
+    /// Keyed hash of the address that opened the session (for blocks); forgotten by the purge.
+    @OptionalField(key: "address_hash") var addressHash: String?
+    /// The last message either way; a session idle for `GUEST_SESSION_DAYS` is purged.
+    @OptionalField(key: "last_active_at") var lastActiveAt: Date?
+    /// Set when the owner blocked this guest: their messages are refused, their conversation hidden.
+    @OptionalField(key: "blocked_at") var blockedAt: Date?
+
     // relationships
     @Parent(key: "owner_id") var owner: User
 

@@ -10,6 +10,7 @@ struct Inbox: Sendable {
         let sessions = try await GuestSession.query(on: db)
             .filter(\.$owner.$id == ownerID)
             .filter(\.$lastMessageID != nil)
+            .filter(\.$blockedAt == nil)   // blocked guests leave the inbox (see GET /api/chat/blocked/)
             .sort(\.$lastMessageID, .descending)
             .limit(limit)
             .all()
@@ -29,6 +30,8 @@ struct Inbox: Sendable {
     func directConversations(userID: Int, limit: Int) async throws -> DirectConversationList {
         let rows = try await DirectConversation.query(on: db)
             .filter(\.$user.$id == userID)
+            // Discussions this user deleted come back only with a newer message.
+            .filter(.sql(unsafeRaw: "last_message_id > COALESCE(cleared_up_to, 0)"))
             .sort(\.$lastMessageID, .descending)
             .limit(limit)
             .with(\.$partner)

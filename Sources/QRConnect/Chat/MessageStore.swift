@@ -63,16 +63,20 @@ struct MessageStore: Sendable {
     /// the session's pseudonym is used; otherwise a session is opened under `requestedPseudo`
     /// (or one the server picks), reusing the presented token only if the server issued it.
     func sendFromGuest(
-        to ownerID: Int, presentedToken: String?, requestedPseudo: String?, content: String
+        to ownerID: Int, presentedToken: String?, requestedPseudo: String?, content: String, addressHash: String? = nil
     ) async throws -> Sent {
         guard try await User.find(ownerID, on: db) != nil else { throw APIError.userNotFound }
         return try await writer.transaction(on: db) { db in
             let (session, token) = try await Self.openSession(
-                with: ownerID, presentedToken: presentedToken, requestedPseudo: requestedPseudo, on: db)
+                with: ownerID, presentedToken: presentedToken, requestedPseudo: requestedPseudo,
+                addressHash: addressHash, on: db)
+            // A blocked guest is told plainly that this owner cannot be reached; nothing is stored.
+            guard session.blockedAt == nil else { throw APIError.blocked }
             let sessionID = session.id!
             let sql = db as! any SQLDatabase
             try await sql.raw("""
-                UPDATE guest_sessions SET owner_unread = owner_unread + 1 WHERE id = \(bind: sessionID)
+                UPDATE guest_sessions SET owner_unread = owner_unread + 1, last_active_at = \(bind: Date())
+                WHERE id = \(bind: sessionID)
                 """).run()
             let message = Message()
             message.$receiver.id = ownerID
@@ -91,7 +95,7 @@ struct MessageStore: Sendable {
 
     /// The guest's session with this owner, opening one if needed; and the token that names it.
     private static func openSession(
-        with ownerID: Int, presentedToken: String?, requestedPseudo: String?, on db: any Database
+        with ownerID: Int, presentedToken: String?, requestedPseudo: String?, addressHash: String?, on db: any Database
     ) async throws -> (GuestSession, String) {
         var token = SecretToken.generate()
         if let presentedToken {
@@ -104,10 +108,17 @@ struct MessageStore: Sendable {
                 token = presentedToken
             }
         }
+        // An owner who blocked a guest keeps new sessions from that guest's address out for a while.
+        if let addressHash, try await AddressBlock.query(on: db)
+            .filter(\.$owner.$id == ownerID).filter(\.$addressHash == addressHash).filter(\.$expiresAt > Date())
+            .first() != nil {
+            throw APIError.blocked
+        }
         let tokenHash = SecretToken.hash(token)
         let pseudos = requestedPseudo.map { [$0] } ?? Pseudonym.candidates()
         for pseudo in pseudos {
-            if let id = try await insertSession(ownerID: ownerID, tokenHash: tokenHash, pseudo: pseudo, on: db) {
+            if let id = try await insertSession(
+                ownerID: ownerID, tokenHash: tokenHash, pseudo: pseudo, addressHash: addressHash, on: db) {
                 let session = GuestSession(ownerID: ownerID, tokenHash: tokenHash, pseudo: pseudo)
                 session.id = id
                 return (session, token)
@@ -123,11 +134,15 @@ struct MessageStore: Sendable {
     /// Inserts a session unless a unique index refuses it (pseudonym taken, or session exists).
     /// `ON CONFLICT DO NOTHING` rather than catching the error: on PostgreSQL a failed statement
     /// would abort the whole transaction.
-    private static func insertSession(ownerID: Int, tokenHash: String, pseudo: String, on db: any Database) async throws -> Int? {
+    private static func insertSession(
+        ownerID: Int, tokenHash: String, pseudo: String, addressHash: String?, on db: any Database
+    ) async throws -> Int? {
+        let now = Date()
         let row = try await (db as! any SQLDatabase).raw("""
             INSERT INTO guest_sessions (owner_id, token_hash, pseudo, owner_unread, guest_unread,
-                                        owner_read_up_to, guest_read_up_to, created_at)
-            VALUES (\(bind: ownerID), \(bind: tokenHash), \(bind: pseudo), 0, 0, 0, 0, \(bind: Date()))
+                                        owner_read_up_to, guest_read_up_to, created_at, last_active_at, address_hash)
+            VALUES (\(bind: ownerID), \(bind: tokenHash), \(bind: pseudo), 0, 0, 0, 0, \(bind: now), \(bind: now),
+                    \(bind: addressHash))
             ON CONFLICT DO NOTHING
             RETURNING id
             """).first()
@@ -153,7 +168,8 @@ struct MessageStore: Sendable {
             let sessionID = session.id!
             let sql = db as! any SQLDatabase
             try await sql.raw("""
-                UPDATE guest_sessions SET guest_unread = guest_unread + 1 WHERE id = \(bind: sessionID)
+                UPDATE guest_sessions SET guest_unread = guest_unread + 1, last_active_at = \(bind: Date())
+                WHERE id = \(bind: sessionID)
                 """).run()
             let message = Message()
             message.$sender.id = ownerID

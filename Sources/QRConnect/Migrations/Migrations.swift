@@ -9,5 +9,6 @@ enum SchemaMigrations {
         CreateSocketTickets(),
         CreateRateBuckets(),
         CreateServerSecrets(),
+        AddOwnerControls(),
     ]
 }

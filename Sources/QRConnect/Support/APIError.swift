@@ -44,9 +44,14 @@ extension APIError {
     static let invalidGuestToken = APIError(
         status: .unauthorized, code: "invalid_guest_token", detail: "Session invité absente ou invalide.")
 
+    // 403
+    static let blocked = APIError(
+        status: .forbidden, code: "blocked", detail: "Ce destinataire ne peut pas recevoir vos messages.")
+
     // 404
     static let userNotFound = APIError(status: .notFound, code: "user_not_found", detail: "Utilisateur introuvable.")
     static let qrNotFound = APIError(status: .notFound, code: "qr_not_found", detail: "QR code inconnu.")
+    static let qrRetired = APIError(status: .notFound, code: "qr_retired", detail: "Ce QR code n'est plus en service.")
     static let guestNotFound = APIError(
         status: .notFound, code: "guest_not_found", detail: "Cet invité ne vous a jamais écrit.")
     static let conversationNotFound = APIError(

@@ -14,6 +14,9 @@ final class QRCode: Model, @unchecked Sendable {
     @Field(key: "token") var token: UUID
     /// When the owner claimed it; nil while free.
     @OptionalField(key: "activated_at") var activatedAt: Date?
+    /// Set when the code was taken out of use (its owner deleted their account and the operator
+    /// retires such codes); a retired code cannot be claimed again.
+    @OptionalField(key: "retired_at") var retiredAt: Date?
     /// The owner's private name for the tag ("Car", "Keys").
     @OptionalField(key: "label") var label: String?
 

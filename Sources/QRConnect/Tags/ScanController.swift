@@ -15,6 +15,7 @@ struct ScanController: RouteCollection {
             try await req.enforcePerAddress(\.addressUnknownScans)
             throw APIError.qrNotFound
         }
+        guard code.retiredAt == nil else { throw APIError.qrRetired }
         if let ownerID = code.$owner.id {
             return try await .linked(to: ownerID, on: req.db)
         }
@@ -40,6 +41,7 @@ struct ScanController: RouteCollection {
             .set("activated_at", to: Date())
             .where("id", .equal, codeID)
             .where("owner_id", .is, SQLLiteral.null)
+            .where("retired_at", .is, SQLLiteral.null)
             .returning("id")
             .first()
         return row != nil
