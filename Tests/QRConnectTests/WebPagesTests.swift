@@ -29,10 +29,29 @@ import Vapor
             #expect(csp.contains("default-src 'self'"))
             #expect(csp.contains("frame-ancestors 'none'"))
             #expect(!csp.contains("unsafe-inline"))
+            // The live socket: this origin, and the socket origin of PUBLIC_BASE_URL, nothing else.
+            #expect(csp.contains("connect-src 'self' ws://127.0.0.1:8080;"))
             #expect(response.headers.first(name: "Referrer-Policy") == "no-referrer")
             #expect(response.headers.first(name: "X-Content-Type-Options") == "nosniff")
             #expect(response.headers.first(name: .vary) == "Accept-Language")
         }
+    }
+
+    @Test(arguments: [
+        ("https://qrconnect.example", "wss://qrconnect.example"),
+        ("https://QRConnect.example:8443/", "wss://qrconnect.example:8443"),
+        ("http://127.0.0.1:8080", "ws://127.0.0.1:8080"),
+        ("http://localhost", "ws://localhost"),
+        ("ftp://qrconnect.example", nil),
+        ("https://qrconnect.example; script-src *", nil),
+        ("https://*.example", nil),
+        ("not a URL", nil),
+    ] as [(String, String?)])
+    func theSocketOriginIsThePublicHostOnly(_ example: (publicBaseURL: String, origin: String?)) {
+        #expect(PageSecurityHeaders.socketOrigin(of: example.publicBaseURL) == example.origin)
+        let csp = PageSecurityHeaders.contentSecurityPolicy(publicBaseURL: example.publicBaseURL)
+        #expect(csp.contains("connect-src 'self'\(example.origin.map { " " + $0 } ?? "");"))
+        #expect(csp.contains("default-src 'self'"))
     }
 
     @Test(arguments: TestDatabase.all)
@@ -114,7 +133,7 @@ import Vapor
                 #expect(assets.page(page, language) != nil, "\(page).\(language)")
             }
         }
-        for module in ["api", "app", "chat", "dom", "i18n", "labels", "messages", "scan"] {
+        for module in ["api", "app", "chat", "dom", "i18n", "labels", "live", "messages", "scan"] {
             #expect(assets.file("js/\(module).js") != nil, "\(module)")
         }
     }

@@ -4,6 +4,7 @@ and Debian's Chromium driven by Playwright (no browser is ever downloaded).
 Run through `scripts/browser-test`, which installs what is missing and builds the binary first.
 """
 
+import json
 import os
 import pathlib
 import socket
@@ -20,8 +21,15 @@ BINARY = pathlib.Path(os.environ.get("QRCONNECT_BINARY", ROOT / ".build" / "debu
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 
-# The guest page polls every 3 s until live delivery exists: leave room for a couple of rounds.
+# New messages come over the live socket; with it off, the pages poll every 3-4 s: leave room
+# for a couple of rounds.
 expect.set_options(timeout=10_000)
+
+# Settings the pages read from localStorage (static/js/live.js): a polling interval far longer
+# than any test, so that a message that shows up can only have come over the socket; and the
+# switch that keeps the socket closed, so that only polling is left.
+LIVE_ONLY = {"qrconnect.poll": "600000"}
+POLLING_ONLY = {"qrconnect.live": "off", "qrconnect.poll": "1000"}
 
 
 class Server:
@@ -103,14 +111,20 @@ def browser():
 @pytest.fixture
 def new_page(browser, server):
     """Opens a page in a browser context of its own (its own cookies and storage: another person),
-    at phone size, French unless `locale` says otherwise. Fails the test on any console error,
+    at phone size, French unless `locale` says otherwise, with `storage` (a dict) in its
+    localStorage before any page script runs. Fails the test on any console error,
     which is how a Content-Security-Policy violation shows."""
     contexts = []
     errors = []
 
-    def open_page(locale="fr-FR"):
+    def open_page(locale="fr-FR", storage=None):
         context = browser.new_context(base_url=server.base_url, locale=locale, viewport=PHONE)
         contexts.append(context)
+        if storage:
+            # Before any page script runs; about:blank has no localStorage, hence the try.
+            context.add_init_script(
+                f"try {{ for (const [k, v] of Object.entries({json.dumps(storage)})) localStorage.setItem(k, v); }} catch {{}}"
+            )
         page = context.new_page()
         page.on("console", lambda message: message.type == "error" and errors.append(message.text))
         page.on("pageerror", lambda error: errors.append(str(error)))

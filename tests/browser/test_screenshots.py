@@ -69,9 +69,12 @@ def test_screenshots(server, new_page):
     visitor.get_by_label("Votre réponse").fill("Merci beaucoup, j'arrive !")
     visitor.get_by_role("button", name="Envoyer").click()
     expect(visitor.locator("#thread-messages .message")).to_have_count(2)
+    # The guest's page gets the reply live and reads it: "Lu" under the reply, on both sides.
+    expect(visitor.locator("#thread-messages .message.mine .read-mark")).to_have_count(1)
     shoot(visitor, "7-app-conversation")
 
     expect(guest.locator("#messages .message")).to_have_count(2)
+    expect(guest.locator("#messages .message.mine .read-mark")).to_have_count(1)
     shoot(guest, "8-chat-guest-reply")
 
     english = new_page(locale="en-US")

@@ -1,11 +1,14 @@
 // /app: the owner's side. Sign up, sign in, sign out; the inbox (guests and users, newest first,
 // with unread counts); a conversation with its reply box; the owner's tags and their labels.
 // Views are chosen by the URL's fragment: #signin, #signup, #guest/<pseudo>, #user/<id>.
+// While signed in, the live socket (live.js, with a fresh ticket for each connection) brings new
+// messages to the open conversation and refreshes the inbox; polling is the fallback.
 
 import { api, session } from "./api.js";
 import { byId, element, poll, setAlert, setFieldError, showView } from "./dom.js";
 import { formatDate, formatTime, t, translate } from "./i18n.js";
 import { saveLabel } from "./labels.js";
+import { LiveFeed, whenVisible } from "./live.js";
 import { MessageList } from "./messages.js";
 
 const views = ["loading", "failed", "auth", "inbox", "thread"];
@@ -17,6 +20,19 @@ let me = null;
 let thread = null;
 let stopPolling = null;
 let inboxSignature = "";
+let inboxShown = false;
+/** The highest message id this page has seen, in any list: where the socket resumes from. */
+let lastSeenID = 0;
+let inboxRefresh = null;
+const live = new LiveFeed({
+  ticket: async () => (await api("POST", "/api/chat/ws-ticket/")).ticket,
+  since: () => Math.max(lastSeenID, threadMessages.lastID),
+  onEvent: onLiveEvent,
+  onChange: (connected) => {
+    stopPolling?.reschedule();
+    if (!connected) refreshView();
+  },
+});
 const threadMessages = new MessageList(byId("thread-messages"), byId("thread-empty"), (message) => message.sender === me?.id);
 
 translate();
@@ -48,9 +64,15 @@ function route() {
   stopPolling?.();
   stopPolling = null;
   thread = null;
+  inboxShown = false;
   const fragment = decodeURIComponent(location.hash.slice(1));
   byId("account").hidden = !me;
-  if (!me) return showAuth(fragment === "signup" ? "signup" : "signin");
+  if (!me) {
+    live.stop();
+    lastSeenID = 0;
+    return showAuth(fragment === "signup" ? "signup" : "signin");
+  }
+  live.start();
   byId("account-name").textContent = me.display_name;
   if (fragment.startsWith("guest/")) return openThread({ pseudo: fragment.slice("guest/".length) });
   if (fragment.startsWith("user/")) return openThread({ userID: Number(fragment.slice("user/".length)) });
@@ -129,7 +151,8 @@ async function showInbox() {
     return error.status === 401 ? start() : showView(views, "failed");
   }
   showView(views, "inbox");
-  stopPolling = poll(loadConversations, 4000);
+  inboxShown = true;
+  stopPolling = poll(loadConversations, () => live.pollInterval(4000));
 }
 
 /** Guests and users in one list, newest first: message ids grow with time across both kinds. */
@@ -148,6 +171,7 @@ async function loadConversations() {
       last: entry.last_message, unread: entry.unread,
     })),
   ].sort((a, b) => b.last.id - a.last.id);
+  if (entries.length) lastSeenID = Math.max(lastSeenID, entries[0].last.id);
   // Redraw only on change, so that polling does not move a keyboard user's focus.
   const signature = JSON.stringify(entries);
   if (signature === inboxSignature) return;
@@ -234,7 +258,13 @@ async function openThread(target) {
     return showView(views, "failed");
   }
   showView(views, "thread");
-  stopPolling = poll(() => loadThread(current), 3000);
+  stopPolling = poll(() => loadThread(current), () => live.pollInterval(3000));
+}
+
+/** Whether `message` belongs to the conversation `current`. */
+function inThread(current, message) {
+  if (current.pseudo !== undefined) return message.pseudo === current.pseudo;
+  return message.pseudo === null && (message.sender === current.userID || message.receiver === current.userID);
 }
 
 async function loadThread(current) {
@@ -259,10 +289,63 @@ async function reply() {
     if (box.value.trim() === content) box.value = "";
     sessionStorage.removeItem(current.draftKey);
     if (thread === current) threadMessages.add([answer.message]);
+    lastSeenID = Math.max(lastSeenID, answer.message.id);
   } catch (error) {
     setAlert(byId("reply-alert"), error.text);
   } finally {
     button.disabled = false;
     box.focus();
   }
+}
+
+// MARK: live events
+
+function onLiveEvent(event) {
+  if (event.type === "message.created") {
+    const { message } = event;
+    lastSeenID = Math.max(lastSeenID, message.id);
+    const current = thread;
+    if (current && inThread(current, message)) {
+      // On screen: shown at once, and marked read so that the inbox's unread count stays right.
+      if (threadMessages.add([message]) && message.sender !== me?.id) markRead(current);
+    } else {
+      refreshInboxSoon();
+    }
+  } else if (event.type === "ready") {
+    // Connected and caught up; one read of the view covers what came before the first `since`.
+    refreshView();
+  } else if (event.type === "conversation.read") {
+    const current = thread;
+    if (current && readByOtherSide(current, event)) threadMessages.markRead(event.read_up_to);
+    else refreshInboxSoon();
+  }
+}
+
+/** Whether `event` says the other side of `current` read it. */
+function readByOtherSide(current, event) {
+  if (current.pseudo !== undefined) return event.reader === "guest" && event.owner_id === me?.id && event.pseudo === current.pseudo;
+  return event.reader === "user" && event.reader_id === current.userID && (event.user_ids ?? []).includes(me?.id);
+}
+
+function markRead(current) {
+  const body = current.pseudo !== undefined ? { pseudo: current.pseudo } : { user_id: current.userID };
+  whenVisible(() => {
+    if (thread === current) api("POST", "/api/chat/read/", { body }).catch(() => {});
+  });
+}
+
+/** The inbox's counts changed: reload the lists, once for a burst of events (a catch-up). */
+function refreshInboxSoon() {
+  if (!inboxShown || inboxRefresh) return;
+  inboxRefresh = setTimeout(() => {
+    inboxRefresh = null;
+    if (inboxShown) loadConversations().catch(() => {});
+  }, 150);
+}
+
+/** Reads the view once: after a drop (polling takes over) and once connected. */
+function refreshView() {
+  const current = thread;
+  if (current) loadThread(current).catch(() => {});
+  else if (inboxShown) loadConversations().catch(() => {});
 }

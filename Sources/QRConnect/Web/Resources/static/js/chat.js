@@ -1,10 +1,12 @@
 // /chat/<owner_id>: a guest writes to a tag's owner, with no account. The guest session lives in
-// the HttpOnly cookie the first send sets, so the history survives a reload; the owner's replies
-// arrive by polling until live delivery exists.
+// the HttpOnly cookie the first send sets, so the history survives a reload. Once the guest has
+// written, the owner's replies arrive live over the WebSocket (the cookie authenticates it), with
+// polling as the fallback while the socket is down.
 
 import { api } from "./api.js";
 import { byId, poll, setAlert, setFieldError, showView } from "./dom.js";
 import { t, translate } from "./i18n.js";
+import { LiveFeed, whenVisible } from "./live.js";
 import { MessageList } from "./messages.js";
 
 const views = ["loading", "missing", "failed", "chat"];
@@ -20,6 +22,15 @@ const content = byId("content");
 const messages = new MessageList(byId("messages"), byId("messages-empty"), (message) => message.sender === null);
 let fixedPseudo = null;
 let stopPolling = null;
+const live = new LiveFeed({
+  since: () => messages.lastID,
+  onEvent: onLiveEvent,
+  onChange: (connected) => {
+    stopPolling?.reschedule();
+    // Back from a drop: one read at once, in case the socket missed the last moments.
+    if (!connected) refresh().catch(() => {});
+  },
+});
 
 translate();
 byId("retry").addEventListener("click", () => { showView(views, "loading"); start(); });
@@ -72,7 +83,25 @@ function fixPseudo(pseudo) {
   byId("pseudo-field").hidden = true;
   byId("pseudo-name").textContent = pseudo;
   byId("pseudo-fixed").hidden = false;
-  stopPolling ??= poll(refresh, pollInterval);
+  stopPolling ??= poll(refresh, () => live.pollInterval(pollInterval));
+  live.start();
+}
+
+/** A message of this conversation: from the guest, or the owner's reply to them. */
+function isOurs(message) {
+  return message.pseudo !== null && (message.receiver === ownerID || message.sender === ownerID);
+}
+
+function onLiveEvent(event) {
+  if (event.type === "message.created" && isOurs(event.message)) {
+    const { message } = event;
+    if (!messages.add([message])) return;
+    if (message.sender === null) fixPseudo(message.pseudo);
+    // The guest has the reply on screen: tell the owner it was read (the page's GETs do the same).
+    else whenVisible(() => api("POST", "/api/chat/read/", { body: { owner_id: ownerID }, asGuest: true }).catch(() => {}));
+  } else if (event.type === "conversation.read" && event.reader === "owner" && event.owner_id === ownerID && event.pseudo === fixedPseudo) {
+    messages.markRead(event.read_up_to);
+  }
 }
 
 async function send() {

@@ -52,23 +52,33 @@ export function setFieldError(input, message) {
 
 /**
  * Calls `task` every `interval` ms while the page is visible, and at once when it becomes visible
- * again. Polling stands in for live delivery until the WebSocket exists. Returns a stop function.
+ * again. `interval` may be a function, asked before each wait: pages poll slowly while the live
+ * socket is connected and fast while it is not (live.js). Returns a stop function; its
+ * `reschedule()` starts the wait again with the current interval (call it when the interval
+ * changes).
  */
 export function poll(task, interval) {
   let timer = null;
   let stopped = false;
+  const wait = () => (typeof interval === "function" ? interval() : interval);
   const run = async () => {
     clearTimeout(timer);
     if (stopped) return;
     if (!document.hidden) await task().catch(() => {});
-    if (!stopped) timer = setTimeout(run, interval);
+    if (!stopped) timer = setTimeout(run, wait());
   };
   const onVisible = () => { if (!document.hidden) run(); };
   document.addEventListener("visibilitychange", onVisible);
-  timer = setTimeout(run, interval);
-  return () => {
+  timer = setTimeout(run, wait());
+  const stop = () => {
     stopped = true;
     clearTimeout(timer);
     document.removeEventListener("visibilitychange", onVisible);
   };
+  stop.reschedule = () => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(run, wait());
+  };
+  return stop;
 }

@@ -49,6 +49,7 @@ const strings = {
     "chat.sending": "Envoi…",
     "chat.sent": "Message envoyé.",
     "chat.you": "Vous",
+    "chat.read": "Lu",
 
     "app.title": "Ma messagerie",
     "app.signin.tab": "Se connecter",
@@ -141,6 +142,7 @@ const strings = {
     "chat.sending": "Sending…",
     "chat.sent": "Message sent.",
     "chat.you": "You",
+    "chat.read": "Read",
 
     "app.title": "My inbox",
     "app.signin.tab": "Sign in",
