@@ -60,7 +60,7 @@ struct AccountDataController: RouteCollection {
         let export = AccountExport(
             exportedAt: WireTime.string(from: Date()),
             user: UserDTO(user),
-            tags: tags.map { .init(token: $0.token.uuidString.lowercased(), label: $0.label, activatedAt: $0.activatedAt.map(WireTime.string)) },
+            tags: tags.map(TagDTO.init),
             guestConversations: guestConversations,
             discussions: discussions)
         let response = try await export.encodeResponse(for: req)
@@ -84,15 +84,6 @@ struct PasswordConfirmation: Decodable {
 
 /// Everything QRConnect holds about one user, in the API's own shapes.
 struct AccountExport: Content {
-    struct Tag: Content {
-        let token: String
-        let label: String?
-        let activatedAt: String?
-        enum CodingKeys: String, CodingKey {
-            case token, label
-            case activatedAt = "activated_at"
-        }
-    }
     struct GuestConversation: Content {
         let pseudo: String
         let blocked: Bool
@@ -105,7 +96,7 @@ struct AccountExport: Content {
 
     let exportedAt: String
     let user: UserDTO
-    let tags: [Tag]
+    let tags: [TagDTO]
     let guestConversations: [GuestConversation]
     let discussions: [Discussion]
 

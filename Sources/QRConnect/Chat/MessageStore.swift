@@ -72,20 +72,7 @@ struct MessageStore: Sendable {
                 addressHash: addressHash, on: db)
             // A blocked guest is told plainly that this owner cannot be reached; nothing is stored.
             guard session.blockedAt == nil else { throw APIError.blocked }
-            let sessionID = session.id!
-            let sql = db as! any SQLDatabase
-            try await sql.raw("""
-                UPDATE guest_sessions SET owner_unread = owner_unread + 1, last_active_at = \(bind: Date())
-                WHERE id = \(bind: sessionID)
-                """).run()
-            let message = Message()
-            message.$receiver.id = ownerID
-            message.$guestSession.id = sessionID
-            message.pseudo = session.pseudo
-            message.senderName = session.pseudo
-            message.content = content
-            try await message.create(on: db)
-            try await Self.setLastMessage(message.id!, ofGuestSession: sessionID, on: sql)
+            let message = try await Self.append(content, to: session, fromOwner: false, senderName: session.pseudo, on: db)
             return Sent(
                 message: MessageDTO(message, read: false),
                 parties: [.user(ownerID), .guest(tokenHash: session.tokenHash)],
@@ -165,28 +152,37 @@ struct MessageStore: Sendable {
             guard let session = try await GuestSession.query(on: db)
                 .filter(\.$owner.$id == ownerID).filter(\.$pseudo == pseudo).first()
             else { throw APIError.guestNotFound }
-            let sessionID = session.id!
-            let sql = db as! any SQLDatabase
-            try await sql.raw("""
-                UPDATE guest_sessions SET guest_unread = guest_unread + 1, last_active_at = \(bind: Date())
-                WHERE id = \(bind: sessionID)
-                """).run()
-            let message = Message()
-            message.$sender.id = ownerID
-            message.$guestSession.id = sessionID
-            message.pseudo = pseudo
-            message.senderName = ownerName
-            message.content = content
-            try await message.create(on: db)
-            try await Self.setLastMessage(message.id!, ofGuestSession: sessionID, on: sql)
+            let message = try await Self.append(content, to: session, fromOwner: true, senderName: ownerName, on: db)
             return Sent(message: MessageDTO(message, read: false), parties: [.user(ownerID), .guest(tokenHash: session.tokenHash)])
         }
     }
 
-    private static func setLastMessage(_ messageID: Int, ofGuestSession sessionID: Int, on sql: any SQLDatabase) async throws {
+    /// Adds a message to a guest conversation: one more unread for the side that receives it
+    /// (this update also takes the row lock that orders the conversation's messages), the
+    /// message itself, and the conversation's last-message mark.
+    private static func append(
+        _ content: String, to session: GuestSession, fromOwner: Bool, senderName: String, on db: any Database
+    ) async throws -> Message {
+        let sessionID = session.id!
+        let ownerID = session.$owner.id
+        let sql = db as! any SQLDatabase
+        // A column name chosen here, never by input.
+        let unread = fromOwner ? "guest_unread" : "owner_unread"
         try await sql.raw("""
-            UPDATE guest_sessions SET last_message_id = \(bind: messageID) WHERE id = \(bind: sessionID)
+            UPDATE guest_sessions SET \(unsafeRaw: unread) = \(unsafeRaw: unread) + 1, last_active_at = \(bind: Date())
+            WHERE id = \(bind: sessionID)
             """).run()
+        let message = Message()
+        if fromOwner { message.$sender.id = ownerID } else { message.$receiver.id = ownerID }
+        message.$guestSession.id = sessionID
+        message.pseudo = session.pseudo
+        message.senderName = senderName
+        message.content = content
+        try await message.create(on: db)
+        try await sql.raw("""
+            UPDATE guest_sessions SET last_message_id = \(bind: message.id!) WHERE id = \(bind: sessionID)
+            """).run()
+        return message
     }
 }
 
