@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "qrconnect", targets: ["qrconnect"]),
         .library(name: "QRConnect", targets: ["QRConnect"]),
+        .library(name: "QRCodeEncoder", targets: ["QRCodeEncoder"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -19,6 +20,7 @@ let package = Package(
         .target(
             name: "QRConnect",
             dependencies: [
+                "QRCodeEncoder",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -27,6 +29,8 @@ let package = Package(
             // The web pages' HTML, CSS and JavaScript, served as they are (no build step).
             resources: [.copy("Web/Resources")]
         ),
+        // QR Code Model 2 encoding and rendering (SVG, PNG): no server knowledge, no dependencies.
+        .target(name: "QRCodeEncoder"),
         // The executable: read the environment, configure, run a command.
         .executableTarget(
             name: "qrconnect",
@@ -38,6 +42,10 @@ let package = Package(
                 "QRConnect",
                 .product(name: "VaporTesting", package: "vapor"),
             ]
+        ),
+        .testTarget(
+            name: "QRCodeEncoderTests",
+            dependencies: ["QRCodeEncoder"]
         ),
     ]
 )
