@@ -18,14 +18,17 @@ actor LiveConnection {
     private var heldBack: [(frame: String, messageID: Int?)] = []
     private var unsentFrames = 0
     private var droppedAsSlow = false
+    private var catchUpRunning = false
+    private var catchUpRequested = false
     /// Highest message id sent, and the ids sent recently (to drop a message sent twice).
     private(set) var lastMessageID = 0
     private var sentIDs: [Int] = []
     private var sentIDSet: Set<Int> = []
 
-    init(socket: WebSocket, party: Party) {
+    init(socket: WebSocket, party: Party, startingAfter messageID: Int) {
         self.socket = socket
         self.party = party
+        self.lastMessageID = messageID
     }
 
     /// A live event. Held back during catch-up.
@@ -38,17 +41,28 @@ actor LiveConnection {
     }
 
     /// Sends what was missed after `since`, then what arrived meanwhile, then `ready`.
+    /// A catch-up asked for while one runs (the hub resyncing as the socket opens) is folded into
+    /// the running one, which then goes round once more from the last message it sent.
     func catchUp(after since: Int, using missed: MissedMessages) async {
-        catchingUp = true
         lastMessageID = max(lastMessageID, since)
-        do {
-            for message in try await missed.after(since, for: party) {
-                send(try ChatEvent.messageCreated(message).frame(), messageID: message.id)
-            }
-        } catch {
-            socket.eventLoop.execute { [socket] in _ = socket.close(code: .unexpectedServerError) }
+        guard !catchUpRunning else {
+            catchUpRequested = true
             return
         }
+        catchUpRunning = true
+        catchingUp = true
+        defer { catchUpRunning = false }
+        repeat {
+            catchUpRequested = false
+            do {
+                for message in try await missed.after(lastMessageID, for: party) {
+                    send(try ChatEvent.messageCreated(message).frame(), messageID: message.id)
+                }
+            } catch {
+                socket.eventLoop.execute { [socket] in _ = socket.close(code: .unexpectedServerError) }
+                return
+            }
+        } while catchUpRequested
         let held = heldBack
         heldBack = []
         catchingUp = false

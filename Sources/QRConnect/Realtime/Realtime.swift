@@ -47,10 +47,6 @@ struct Realtime: Sendable {
     func serve(_ socket: WebSocket, party: Party, since: Int?, database: any Database) async {
         // A peer that stops answering pings is closed. Frames from clients are ignored for now.
         socket.pingInterval = .seconds(25)
-        let connection = LiveConnection(socket: socket, party: party)
-        await bus.start()
-        await hub.add(connection)
-        socket.onClose.whenComplete { _ in Task { await hub.remove(connection) } }
         let missed = MissedMessages(db: database)
         let start: Int
         if let since {
@@ -58,6 +54,12 @@ struct Realtime: Sendable {
         } else {
             start = (try? await missed.newestID()) ?? 0
         }
+        // The starting point is set before the hub knows the connection: a resync of the whole
+        // hub (the LISTEN connection coming up) must not replay history from message 0.
+        let connection = LiveConnection(socket: socket, party: party, startingAfter: start)
+        await bus.start()
+        await hub.add(connection)
+        socket.onClose.whenComplete { _ in Task { await hub.remove(connection) } }
         await connection.catchUp(after: start, using: missed)
     }
 }
