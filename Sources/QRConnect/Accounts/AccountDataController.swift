@@ -44,7 +44,8 @@ struct AccountDataController: RouteCollection {
         let renderer = MessageRenderer(db: db)
         var guestConversations: [AccountExport.GuestConversation] = []
         for session in sessions {
-            let messages = try await Message.query(on: db).filter(\.$guestSession.$id == session.id!).sort(\.$id).all()
+            let messages = try await StoredMessage.select(on: db)
+                .where("guest_session_id", .equal, session.id!).orderBy("id").all(decoding: StoredMessage.self)
             guestConversations.append(.init(
                 pseudo: session.pseudo, blocked: session.blockedAt != nil, messages: try await renderer.render(messages)))
         }
@@ -52,9 +53,9 @@ struct AccountDataController: RouteCollection {
         var discussions: [AccountExport.Discussion] = []
         for row in rows {
             let partnerID = row.$partner.id
-            let messages = try await Message.query(on: db)
-                .filter(\.$pairLowID == min(userID, partnerID)).filter(\.$pairHighID == max(userID, partnerID))
-                .sort(\.$id).all()
+            let messages = try await StoredMessage.select(on: db)
+                .where("pair_low_id", .equal, min(userID, partnerID)).where("pair_high_id", .equal, max(userID, partnerID))
+                .orderBy("id").all(decoding: StoredMessage.self)
             discussions.append(.init(user: UserDTO(row.partner), messages: try await renderer.render(messages)))
         }
         let export = AccountExport(

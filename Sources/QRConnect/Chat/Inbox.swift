@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// A user's lists of conversations, newest first, each read from its own index range.
@@ -56,10 +57,10 @@ struct Inbox: Sendable {
         })
     }
 
-    private func messagesByID(_ ids: [Int]) async throws -> [Int: Message] {
+    private func messagesByID(_ ids: [Int]) async throws -> [Int: StoredMessage] {
         guard !ids.isEmpty else { return [:] }
-        let messages = try await Message.query(on: db).filter(\.$id ~~ ids).all()
-        return Dictionary(messages.map { ($0.id!, $0) }, uniquingKeysWith: { first, _ in first })
+        let messages = try await StoredMessage.select(on: db).where("id", .in, ids).all(decoding: StoredMessage.self)
+        return Dictionary(messages.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

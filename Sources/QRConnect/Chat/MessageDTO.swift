@@ -21,15 +21,19 @@ struct MessageDTO: Content {
         case createdAt = "created_at"
     }
 
-    init(_ message: Message, read: Bool) {
-        self.id = message.id!
-        self.sender = message.$sender.id
+    init(_ message: StoredMessage, read: Bool) {
+        self.id = message.id
+        self.sender = message.senderID
         self.senderName = message.senderName
-        self.receiver = message.$receiver.id
+        self.receiver = message.receiverID
         self.pseudo = message.pseudo
         self.content = message.content
         self.createdAt = WireTime.string(from: message.createdAt ?? Date())
         self.read = read
+    }
+
+    init(_ message: Message, read: Bool) {
+        self.init(StoredMessage(message), read: read)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -56,9 +60,9 @@ struct ReadMarks: Sendable {
         ReadMarks([session.$owner.id: session.ownerReadUpTo, nil: session.guestReadUpTo])
     }
 
-    func isRead(_ message: Message) -> Bool {
-        (marks[message.$receiver.id] ?? 0) >= message.id!
+    func isRead(_ message: StoredMessage) -> Bool {
+        (marks[message.receiverID] ?? 0) >= message.id
     }
 
-    func dto(_ message: Message) -> MessageDTO { MessageDTO(message, read: isRead(message)) }
+    func dto(_ message: StoredMessage) -> MessageDTO { MessageDTO(message, read: isRead(message)) }
 }

@@ -5,9 +5,9 @@ import Fluent
 struct MessageRenderer: Sendable {
     let db: any Database
 
-    func render(_ messages: [Message]) async throws -> [MessageDTO] {
+    func render(_ messages: [StoredMessage]) async throws -> [MessageDTO] {
         guard !messages.isEmpty else { return [] }
-        let sessionIDs = Set(messages.compactMap { $0.$guestSession.id })
+        let sessionIDs = Set(messages.compactMap(\.guestSessionID))
         let sessions = sessionIDs.isEmpty ? [] : try await GuestSession.query(on: db).filter(\.$id ~~ sessionIDs).all()
         let marksBySession = Dictionary(sessions.map { ($0.id!, ReadMarks.guestThread($0)) }, uniquingKeysWith: { a, _ in a })
 
@@ -20,14 +20,14 @@ struct MessageRenderer: Sendable {
         }
 
         return messages.map { message in
-            if let sessionID = message.$guestSession.id {
+            if let sessionID = message.guestSessionID {
                 return marksBySession[sessionID]?.dto(message) ?? MessageDTO(message, read: false)
             }
-            guard let receiver = message.$receiver.id, let sender = message.$sender.id else {
+            guard let receiver = message.receiverID, let sender = message.senderID else {
                 return MessageDTO(message, read: false)
             }
             let mark = directMarks[DirectPair(reader: receiver, partner: sender)] ?? 0
-            return MessageDTO(message, read: mark >= message.id!)
+            return MessageDTO(message, read: mark >= message.id)
         }
     }
 

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 /// `?limit=N&before=<message id>`: which slice of a long list to return.
@@ -36,11 +37,11 @@ struct PageRequest: Sendable {
     /// One page of a discussion, oldest first, and whether older messages remain.
     /// `thread` narrows the query to one discussion, which the (discussion, id) indexes serve.
     func messages(
-        on db: any Database, in thread: (QueryBuilder<Message>) -> QueryBuilder<Message>
-    ) async throws -> (messages: [Message], hasOlder: Bool) {
-        var query = thread(Message.query(on: db))
-        if let before { query = query.filter(\.$id < before) }
-        var newestFirst = try await query.sort(\.$id, .descending).limit(limit + 1).all()
+        on db: any Database, in thread: (SQLSelectBuilder) -> SQLSelectBuilder
+    ) async throws -> (messages: [StoredMessage], hasOlder: Bool) {
+        var query = thread(StoredMessage.select(on: db))
+        if let before { query = query.where("id", .lessThan, before) }
+        var newestFirst = try await query.orderBy("id", .descending).limit(limit + 1).all(decoding: StoredMessage.self)
         let hasOlder = newestFirst.count > limit
         if hasOlder { newestFirst.removeLast() }
         return (newestFirst.reversed(), hasOlder)

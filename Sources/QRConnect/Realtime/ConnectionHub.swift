@@ -31,7 +31,8 @@ actor ConnectionHub {
         let frame: String
         if let messageID = note.messageID {
             do {
-                guard let message = try await Message.find(messageID, on: database()),
+                guard let message = try await StoredMessage.select(on: database())
+                        .where("id", .equal, messageID).first(decoding: StoredMessage.self),
                       let rendered = try await MessageRenderer(db: database()).render([message]).first
                 else { return }
                 frame = try ChatEvent.messageCreated(rendered).frame()

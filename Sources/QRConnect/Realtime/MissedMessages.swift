@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 
 /// The messages a party has not seen since a given id: what a reconnecting client missed, and
 /// what every socket of a process is re-sent after that process's notification feed broke.
@@ -10,14 +11,14 @@ struct MissedMessages: Sendable {
 
     /// Messages of `party`'s discussions with an id above `since`, oldest first.
     func after(_ since: Int, for party: Party) async throws -> [MessageDTO] {
-        var messages: [Message] = []
+        var messages: [StoredMessage] = []
         var cursor = since
         while messages.count < Self.maxTotal {
             let page = try await query(for: party)?
-                .filter(\.$id > cursor)
-                .sort(\.$id, .ascending)
+                .where("id", .greaterThan, cursor)
+                .orderBy("id", .ascending)
                 .limit(Self.pageSize)
-                .all() ?? []
+                .all(decoding: StoredMessage.self) ?? []
             messages += page
             guard page.count == Self.pageSize, let last = page.last?.id else { break }
             cursor = last
@@ -32,14 +33,14 @@ struct MissedMessages: Sendable {
 
     /// A user's messages both ways (indexes `messages_receiver_idx`, `messages_sender_idx`);
     /// a guest's, through their sessions (`messages_guest_thread_idx`). Nil: nothing to find.
-    private func query(for party: Party) async throws -> QueryBuilder<Message>? {
+    private func query(for party: Party) async throws -> SQLSelectBuilder? {
         switch party {
         case .user(let id):
-            return Message.query(on: db).group(.or) { $0.filter(\.$receiver.$id == id).filter(\.$sender.$id == id) }
+            return StoredMessage.select(on: db).where { $0.where("receiver_id", .equal, id).orWhere("sender_id", .equal, id) }
         case .guest(let tokenHash):
             let sessionIDs = try await GuestSession.query(on: db).filter(\.$tokenHash == tokenHash).all(\.$id)
             guard !sessionIDs.isEmpty else { return nil }
-            return Message.query(on: db).filter(\.$guestSession.$id ~~ sessionIDs)
+            return StoredMessage.select(on: db).where("guest_session_id", .in, sessionIDs)
         }
     }
 }
