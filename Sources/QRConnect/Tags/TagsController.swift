@@ -1,4 +1,5 @@
 import Fluent
+import QRCodeEncoder
 import Vapor
 
 /// `GET /api/tags/` and `PATCH /api/tags/<token>/`: the signed-in owner's tags and their private labels.
@@ -7,6 +8,41 @@ struct TagsController: RouteCollection {
         let tags = routes.grouped("api", "tags")
         tags.get(use: list)
         tags.patch(":token", use: rename)
+        tags.get(":token", "qr.svg", use: svg)
+        tags.get(":token", "qr.png", use: png)
+    }
+
+    /// The tag's code as SVG, the same link and level as on the printed sticker, for reprinting.
+    func svg(req: Request) async throws -> Response {
+        let symbol = try await Self.ownedSymbol(req)
+        return Self.download(Data(symbol.svg().utf8), type: HTTPMediaType(type: "image", subType: "svg+xml"), req: req, ext: "svg")
+    }
+
+    /// The tag's code as PNG; `?module=N` pixels per module (1...40, default 10).
+    func png(req: Request) async throws -> Response {
+        let module = req.query[Int.self, at: "module"] ?? 10
+        guard (1...40).contains(module) else { throw APIError.invalidField("module", "Entre 1 et 40 pixels.") }
+        let symbol = try await Self.ownedSymbol(req)
+        return Self.download(Data(symbol.png(moduleSize: module)), type: .png, req: req, ext: "png")
+    }
+
+    /// The QR symbol of one of the caller's tags, or the same `404` as for any tag not theirs.
+    private static func ownedSymbol(_ req: Request) async throws -> QRSymbol {
+        let ownerID = try req.requireUserID()
+        guard let raw = req.parameters.get("token"), let token = UUID(uuidString: raw),
+              try await QRCode.query(on: req.db).filter(\.$token == token).filter(\.$owner.$id == ownerID).first() != nil
+        else { throw APIError.qrNotFound }
+        let link = StickerSheet.printedLink(for: token, publicBaseURL: req.application.config.publicBaseURL)
+        return try QRSymbol(encoding: link, errorCorrection: StickerSheet.errorCorrection)
+    }
+
+    private static func download(_ data: Data, type: HTTPMediaType, req: Request, ext: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = type
+        let name = (req.parameters.get("token") ?? "qr").lowercased().prefix(8)
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"qrconnect-\(name).\(ext)\"")
+        headers.replaceOrAdd(name: .cacheControl, value: "private, max-age=3600")
+        return Response(status: .ok, headers: headers, body: .init(data: data))
     }
 
     /// The caller's tags, most recently activated first. Served by `qr_codes_owner_idx`.
