@@ -94,10 +94,7 @@ extension Application {
     private struct DecoyPasswordHashKey: StorageKey { typealias Value = DecoyPasswordHash }
 
     var decoyPasswordHash: DecoyPasswordHash {
-        get {
-            guard let decoy = storage[DecoyPasswordHashKey.self] else { fatalError("configure(_:with:) has not run") }
-            return decoy
-        }
+        get { storage.required(DecoyPasswordHashKey.self) }
         set { storage[DecoyPasswordHashKey.self] = newValue }
     }
 }

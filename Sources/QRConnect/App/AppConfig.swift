@@ -184,10 +184,7 @@ extension Application {
 
     /// The configuration this application was configured with.
     public var config: AppConfig {
-        get {
-            guard let config = storage[AppConfigKey.self] else { fatalError("configure(_:with:) has not run") }
-            return config
-        }
+        get { storage.required(AppConfigKey.self) }
         set { storage[AppConfigKey.self] = newValue }
     }
 }

@@ -186,7 +186,7 @@ struct ChatController: RouteCollection {
     private static func guestSession(_ req: Request, ownerID: Int) async throws -> GuestSession? {
         guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
         let tokenHash = SecretToken.hash(token)
-        guard try await GuestSession.query(on: req.db).filter(\.$tokenHash == tokenHash).first() != nil else {
+        guard try await GuestSession.exist(tokenHash: tokenHash, on: req.db) else {
             throw APIError.invalidGuestToken
         }
         guard try await User.find(ownerID, on: req.db) != nil else { throw APIError.userNotFound }

@@ -49,3 +49,10 @@ final class GuestSession: Model, @unchecked Sendable {
         self.guestReadUpTo = 0
     }
 }
+
+extension GuestSession {
+    /// Whether this token was issued by the server: some session holds its hash.
+    static func exist(tokenHash: String, on db: any Database) async throws -> Bool {
+        try await query(on: db).filter(\.$tokenHash == tokenHash).first() != nil
+    }
+}

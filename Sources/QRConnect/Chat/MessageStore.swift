@@ -91,7 +91,7 @@ struct MessageStore: Sendable {
                 return (existing, presentedToken)
             }
             // Keep one identity across owners, but never adopt a token the server did not issue.
-            if try await GuestSession.query(on: db).filter(\.$tokenHash == hash).first() != nil {
+            if try await GuestSession.exist(tokenHash: hash, on: db) {
                 token = presentedToken
             }
         }

@@ -68,10 +68,7 @@ extension Application {
     private struct RealtimeKey: StorageKey { typealias Value = Realtime }
 
     var realtime: Realtime {
-        get {
-            guard let realtime = storage[RealtimeKey.self] else { fatalError("configure(_:with:) has not run") }
-            return realtime
-        }
+        get { storage.required(RealtimeKey.self) }
         set { storage[RealtimeKey.self] = newValue }
     }
 }

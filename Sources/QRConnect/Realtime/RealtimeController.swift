@@ -48,7 +48,7 @@ struct RealtimeController: RouteCollection {
         }
         if let token = GuestIdentity.presentedToken(req) {
             let tokenHash = SecretToken.hash(token)
-            guard try await GuestSession.query(on: req.db).filter(\.$tokenHash == tokenHash).first() != nil else {
+            guard try await GuestSession.exist(tokenHash: tokenHash, on: req.db) else {
                 throw APIError.invalidGuestToken
             }
             return .guest(tokenHash: tokenHash)

@@ -70,10 +70,7 @@ extension Application {
     private struct HasherKey: StorageKey { typealias Value = ClientAddressHasher }
 
     var clientAddressHasher: ClientAddressHasher {
-        get {
-            guard let hasher = storage[HasherKey.self] else { fatalError("configure(_:with:) has not run") }
-            return hasher
-        }
+        get { storage.required(HasherKey.self) }
         set { storage[HasherKey.self] = newValue }
     }
 }

@@ -24,10 +24,7 @@ extension Application {
 
     /// In memory with SQLite (one process), in the database with PostgreSQL (all processes).
     var rateLimiter: any RateLimiter {
-        get {
-            guard let limiter = storage[RateLimiterKey.self] else { fatalError("configure(_:with:) has not run") }
-            return limiter
-        }
+        get { storage.required(RateLimiterKey.self) }
         set { storage[RateLimiterKey.self] = newValue }
     }
 }

@@ -74,10 +74,7 @@ extension Application {
     private struct DatabaseWriterKey: StorageKey { typealias Value = DatabaseWriter }
 
     var writer: DatabaseWriter {
-        get {
-            guard let writer = storage[DatabaseWriterKey.self] else { fatalError("DatabaseSetup.configure has not run") }
-            return writer
-        }
+        get { storage.required(DatabaseWriterKey.self) }
         set { storage[DatabaseWriterKey.self] = newValue }
     }
 }
