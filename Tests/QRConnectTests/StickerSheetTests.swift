@@ -75,13 +75,71 @@ import Testing
         #expect(abs(StickerSheet.moduleSize(forSymbolOfSide: 37) * 37 - 32) < 0.01, "version 5")
     }
 
-    /// A sheet of 40 codes is quick to make, even in a debug build.
-    @Test func fortyCodesTakeUnderASecond() throws {
-        let tokens = (0..<40).map { _ in UUID() }
-        let elapsed = try ContinuousClock().measure {
-            for page in try StickerSheet.pages(for: tokens, publicBaseURL: Self.baseURL) { _ = page.svg() }
+    /// Codes minted with claim codes carry them beside the reference, in bold, inside the cell.
+    @Test func claimCodesArePrintedBesideTheReference() throws {
+        // setup
+        let codes = (0..<3).map { _ in (token: UUID(), claimCode: Optional(ClaimCode.random())) }
+
+        // act
+        let page = try #require(try StickerSheet.pages(for: codes, publicBaseURL: Self.baseURL).first)
+        let svg = page.svg()
+
+        // check
+        for (index, code) in codes.enumerated() {
+            #expect(svg.contains(">Code \(code.claimCode!.printed)</text>"))
+            #expect(svg.contains(">\(code.token.uuidString.prefix(8))</text>"))
+            let (left, top) = StickerSheet.cellOrigin(index)
+            for caption in StickerSheet.captions(for: page.stickers[index], left: left, top: top) {
+                // Monospaced: 0.6 em per character. The text stays inside the cell's cut marks.
+                let width = 0.6 * caption.size * Double(caption.text.count)
+                let start = switch caption.anchor { case .start: caption.x; case .middle: caption.x - width / 2; case .end: caption.x - width }
+                #expect(start >= left + 1 && start + width <= left + StickerSheet.cellWidth - 1, "\(caption.text)")
+                #expect(caption.baseline < top + StickerSheet.cellHeight - 1)
+            }
         }
-        #expect(elapsed < .seconds(1), "\(elapsed)")
+        #expect(svg.components(separatedBy: "font-weight=\"bold\"").count - 1 == codes.count)
+    }
+
+    /// The PDF as a printer sees it: one page per 24 stickers; each sticker's cell, rasterized at
+    /// 300 dpi (`pdftoppm`), is read by a real decoder (`zbarimg`) as its own link; the text
+    /// (`pdftotext`) holds each reference and claim code.
+    @Test func pdfStickersScanAsTheirLinks() throws {
+        // setup
+        let rasterizer = try #require(Self.tool("pdftoppm"), "pdftoppm is missing: apt-get install poppler-utils (scripts/ensure-tools does)")
+        let textExtractor = try #require(Self.tool("pdftotext"), "pdftotext is missing: apt-get install poppler-utils")
+        let decoder = try #require(Self.tool("zbarimg"), "zbarimg is missing: apt-get install zbar-tools (scripts/ensure-tools does)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pdf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let codes = (0..<(StickerSheet.perPage + 3)).map { _ in (token: UUID(), claimCode: Optional(ClaimCode.random())) }
+        let pdf = directory.appendingPathComponent("sheet.pdf")
+
+        // act
+        try StickerSheet.pdf(try StickerSheet.pages(for: codes, publicBaseURL: Self.baseURL)).write(to: pdf)
+
+        // check: the text of each page, in order
+        let text = try Self.run(textExtractor, ["-layout", pdf.path, "-"])
+        let pages = text.components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        #expect(pages.count == 2)
+        for (index, code) in codes.enumerated() {
+            let page = pages[index / StickerSheet.perPage]
+            #expect(page.contains(String(code.token.uuidString.prefix(8))), "reference \(index)")
+            #expect(page.contains("Code \(code.claimCode!.printed)"), "claim code \(index)")
+        }
+        // the codes, cell by cell (zbarimg, given a whole page, overlooks a code or two of 24)
+        let dotsPerMillimetre = 300 / 25.4
+        for (index, code) in codes.enumerated() {
+            let (left, top) = StickerSheet.cellOrigin(index % StickerSheet.perPage)
+            let cell = directory.appendingPathComponent("cell-\(index)")
+            _ = try Self.run(rasterizer, [
+                "-r", "300", "-png", "-singlefile", "-f", "\(index / StickerSheet.perPage + 1)", "-l", "\(index / StickerSheet.perPage + 1)",
+                "-x", "\(Int(left * dotsPerMillimetre))", "-y", "\(Int(top * dotsPerMillimetre))",
+                "-W", "\(Int(StickerSheet.cellWidth * dotsPerMillimetre))", "-H", "\(Int(StickerSheet.cellHeight * dotsPerMillimetre))",
+                pdf.path, cell.path,
+            ])
+            let decoded = try? Self.run(decoder, ["--raw", "-q", cell.path + ".png"])
+            #expect(decoded == "HTTPS://QRCONNECT.EXAMPLE/Q/\(code.token.uuidString)\n", "sticker \(index)")
+        }
     }
 
     /// The command itself: N tokens on standard output, one per line and nothing else, and
@@ -115,6 +173,37 @@ import Testing
             try QRSymbol(encoding: "HTTPS://QRCONNECT.EXAMPLE/Q/\($0.uuidString)", errorCorrection: .quartile).svgPathData
         }
         #expect(drawn == expected)
+    }
+
+    /// `--claim-code --sheet FILE.pdf`: each line is `<token>\t<claim code>`, the database keeps
+    /// each code's hash, and the one PDF holds every sticker with its claim code.
+    @Test func mintQRWithClaimCodesWritesOnePDF() async throws {
+        // setup
+        let textExtractor = try #require(Self.tool("pdftotext"), "pdftotext is missing: apt-get install poppler-utils")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("claim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = [
+            "SQLITE_PATH": directory.appendingPathComponent("db.sqlite").path,
+            "PUBLIC_BASE_URL": Self.baseURL, "DATABASE_URL": "", "AUTO_MIGRATE": "true", "LOG_LEVEL": "error",
+        ]
+        let pdf = directory.appendingPathComponent("codes.pdf")
+
+        // act
+        let output = try Self.run(["mint-qr", "--count", "26", "--claim-code", "--sheet", pdf.path], environment: environment)
+
+        // check
+        let lines = output.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        #expect(lines.count == 26 && lines.allSatisfy { $0.count == 2 })
+        let codes = lines.compactMap { line in UUID(uuidString: line[0]).flatMap { token in ClaimCode(typed: line[1]).map { (token, $0) } } }
+        #expect(codes.count == 26)
+        #expect(lines.allSatisfy { $0[1] == ClaimCode(typed: $0[1])?.printed })
+        let text = try Self.run(textExtractor, [pdf.path, "-"])
+        #expect(text.components(separatedBy: "\u{0C}").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.count == 2)
+        for (token, claimCode) in codes {
+            #expect(text.contains("Code \(claimCode.printed)") && text.contains(String(token.uuidString.prefix(8))))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pdf") } == ["codes.pdf"])
     }
 
     /// The page as a printer sees it: each sticker's cell, cut out of the page rasterized at

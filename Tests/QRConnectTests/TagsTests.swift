@@ -32,7 +32,8 @@ import Vapor
             let tags = try #require(response.object["tags"] as? [[String: Any]])
             #expect(tags.compactMap { $0["token"] as? String } == [second, first].map { $0.uuidString.lowercased() })
             for tag in tags {
-                #expect(Set(tag.keys) == ["token", "label", "activated_at"])
+                #expect(Set(tag.keys) == ["token", "label", "activated_at", "paused", "lost_message"])
+                #expect(tag["paused"] as? Bool == false && tag["lost_message"] is NSNull)
                 #expect(tag["label"] is NSNull)
                 #expect((tag["activated_at"] as? String)?.hasSuffix("Z") == true)
             }
@@ -74,7 +75,7 @@ import Vapor
 
     @Test(arguments: TestDatabase.all, [
         ["label": ""], ["label": "   "], ["label": String(repeating: "x", count: 41)], ["label": "Clés\u{7}"],
-        ["label": "a\nb"], ["label": 42], [:],
+        ["label": "a\nb"], ["label": 42],
     ] as [[String: any Sendable]])
     func badLabelsAreRefusedAndChangeNothing(_ database: TestDatabase, body: [String: any Sendable]) async throws {
         try await withTestApp(database) { app in
@@ -160,7 +161,8 @@ import Vapor
             let withoutSlash = try await app.get("\(prefix)/\(alice.id)")
 
             #expect(withSlash.status == .ok, "\(withSlash.text)")
-            #expect(withSlash.object.count == 2)
+            #expect(withSlash.object.count == 3)
+            #expect(withSlash.object["available"] as? Bool == true) // no tag paused (TagControlsTests)
             #expect(withSlash.object["id"] as? Int == alice.id)
             #expect(withSlash.object["display_name"] as? String == "Alice Martin")
             #expect(withoutSlash.object["id"] as? Int == alice.id)

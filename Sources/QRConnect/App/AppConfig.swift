@@ -47,10 +47,21 @@ public struct AppConfig: Sendable {
     public var addressHashDays: Int
     /// `TAGS_ON_ACCOUNT_DELETION`: `free` (the codes can be claimed again) or `retire` (never again).
     public var retireTagsOfDeletedAccounts: Bool
+    /// `RELEASED_TAGS`: what a tag its owner releases becomes: `retire` (the default: never claimed
+    /// again, the sticker may still be out there) or `free` (the operator allows reuse).
+    public var retireReleasedTags = true
     /// `PURGE_INTERVAL_SECONDS`: how often `serve` removes what has expired (as `qrconnect purge` does).
     public var purgeIntervalSeconds: Int
     /// `IDLE_TIMEOUT_SECONDS`: an HTTP connection with no traffic for this long is closed.
     public var idleTimeoutSeconds: Int
+    /// `MAX_CONNECTIONS`: simultaneous connections; past it, new ones get `503` and are closed.
+    public var maxConnections = 10_000
+    /// `MAX_CONNECTIONS_PER_ADDRESS`: simultaneous connections from one client address (`off`: no
+    /// cap). Not applied with `TRUST_X_FORWARDED_FOR`, where every connection comes from the proxy.
+    public var maxConnectionsPerAddress: Int? = 256
+    /// `HEADER_TIMEOUT_SECONDS`: a request head must arrive within this of its first byte, or the
+    /// connection is closed (slow-client attacks).
+    public var headerTimeoutSeconds = 10
 
     public init(
         database: DatabaseChoice = .sqlite(path: "qrconnect.sqlite"),
@@ -123,11 +134,12 @@ public struct AppConfig: Sendable {
         } else {
             database = .sqlite(path: string("SQLITE_PATH") ?? "qrconnect.sqlite")
         }
-        func tagPolicy(_ raw: String?) throws -> Bool {
-            switch raw?.lowercased() {
-            case nil, "free": return false
+        func retiresTags(_ key: String, byDefault: Bool) throws -> Bool {
+            switch string(key)?.lowercased() {
+            case nil: return byDefault
+            case "free": return false
             case "retire": return true
-            default: throw ConfigError(message: "TAGS_ON_ACCOUNT_DELETION=\(raw!) must be free or retire")
+            case let raw?: throw ConfigError(message: "\(key)=\(raw) must be free or retire")
             }
         }
         let defaults = AppConfig()
@@ -155,10 +167,21 @@ public struct AppConfig: Sendable {
             idleTimeoutSeconds: try int("IDLE_TIMEOUT_SECONDS", 5...3600) ?? defaults.idleTimeoutSeconds,
             blockAddressDays: try int("BLOCK_ADDRESS_DAYS", 0...365) ?? defaults.blockAddressDays,
             addressHashDays: try int("ADDRESS_HASH_DAYS", 0...365) ?? defaults.addressHashDays,
-            retireTagsOfDeletedAccounts: try tagPolicy(string("TAGS_ON_ACCOUNT_DELETION")),
+            retireTagsOfDeletedAccounts: try retiresTags("TAGS_ON_ACCOUNT_DELETION", byDefault: false),
             purgeIntervalSeconds: try int("PURGE_INTERVAL_SECONDS", 10...86_400) ?? defaults.purgeIntervalSeconds
         )
         config.limits = limits
+        config.retireReleasedTags = try retiresTags("RELEASED_TAGS", byDefault: true)
+        config.maxConnections = try int("MAX_CONNECTIONS", 1...1_000_000) ?? defaults.maxConnections
+        if string("MAX_CONNECTIONS_PER_ADDRESS")?.lowercased() == "off" {
+            config.maxConnectionsPerAddress = nil
+        } else if let raw = string("MAX_CONNECTIONS_PER_ADDRESS") {
+            guard let cap = Int(raw), (1...1_000_000).contains(cap) else {
+                throw ConfigError(message: "MAX_CONNECTIONS_PER_ADDRESS=\(raw) is not a whole number in 1...1000000 or off")
+            }
+            config.maxConnectionsPerAddress = cap
+        }
+        config.headerTimeoutSeconds = try int("HEADER_TIMEOUT_SECONDS", 1...300) ?? defaults.headerTimeoutSeconds
         return config
     }
 

@@ -38,6 +38,9 @@ struct ChatController: RouteCollection {
         } else {
             let ownerID = try body.requireReceiver()
             let presentedToken = GuestIdentity.presentedToken(req)
+            guard try await TagAvailability.guestsMayWrite(to: ownerID, through: body.tag, on: req.db) else {
+                throw APIError.ownerUnavailable
+            }
             try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken)
             sent = try await store.sendFromGuest(
                 to: ownerID,

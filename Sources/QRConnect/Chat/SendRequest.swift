@@ -12,9 +12,11 @@ struct SendRequest: Decodable {
     let senderName: String?
     /// The guest an owner replies to.
     let pseudo: String?
+    /// The tag a guest came through (the chat page sends it): a paused tag refuses the message.
+    let tag: UUID?
 
     enum CodingKeys: String, CodingKey {
-        case receiver, content, pseudo
+        case receiver, content, pseudo, tag
         case senderName = "sender_name"
     }
 
@@ -25,6 +27,7 @@ struct SendRequest: Decodable {
         let content = try container.decodeIfPresent(String.self, forKey: .content)
         let senderName = try container.decodeIfPresent(String.self, forKey: .senderName)
         let pseudo = try container.decodeIfPresent(String.self, forKey: .pseudo)
+        let tagText = try container.decodeIfPresent(String.self, forKey: .tag)
 
         if let receiver, receiver < 1 {
             errors.add("receiver", "Identifiant invalide.")
@@ -41,12 +44,17 @@ struct SendRequest: Decodable {
         if let trimmedPseudo, let message = MessageRules.problem(withPseudo: trimmedPseudo) {
             errors.add("pseudo", message)
         }
+        let tag = tagText.flatMap { UUID(uuidString: $0.trimmed) }
+        if tagText != nil, tag == nil {
+            errors.add("tag", "Un UUID est attendu.")
+        }
         try errors.throwIfAny()
 
         self.receiver = receiver
         self.content = trimmedContent!
         self.senderName = trimmedName?.isEmpty == false ? trimmedName : nil
         self.pseudo = trimmedPseudo
+        self.tag = tag
     }
 
     /// The receiver, required for user-to-user and guest sends.

@@ -10,5 +10,6 @@ enum SchemaMigrations {
         CreateRateBuckets(),
         CreateServerSecrets(),
         AddOwnerControls(),
+        AddTagControls(),
     ]
 }

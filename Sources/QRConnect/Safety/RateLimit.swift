@@ -40,6 +40,10 @@ struct RateLimits: Sendable, Equatable {
     /// Scans of tokens that do not exist, from one address (`RATE_LIMIT_IP_UNKNOWN_SCANS`):
     /// guessing codes gets slow.
     var addressUnknownScans: RateLimit? = RateLimit(20, per: 3600)
+    /// Wrong claim codes from one address (`RATE_LIMIT_IP_CLAIM_ATTEMPTS`) and against one code
+    /// (`RATE_LIMIT_CODE_CLAIM_ATTEMPTS`): the code's six characters cannot be guessed.
+    var addressClaimAttempts: RateLimit? = RateLimit(20, per: 3600)
+    var codeClaimAttempts: RateLimit? = RateLimit(10, per: 3600)
     /// Login attempts from one address (`RATE_LIMIT_IP_LOGINS`) and against one account
     /// (`RATE_LIMIT_ACCOUNT_LOGINS`).
     var addressLogins: RateLimit? = RateLimit(30, per: 900)
@@ -50,7 +54,7 @@ struct RateLimits: Sendable, Equatable {
     /// No limit at all (tests of other things, benchmarks of the service's own speed).
     static let none = RateLimits(
         guestMessages: nil, addressMessages: nil, inboxMessages: nil, addressGuestSessions: nil,
-        addressUnknownScans: nil, addressLogins: nil, accountLogins: nil, addressRegistrations: nil)
+        addressUnknownScans: nil, addressClaimAttempts: nil, codeClaimAttempts: nil, addressLogins: nil, accountLogins: nil, addressRegistrations: nil)
 
     static let environmentNames: [(String, WritableKeyPath<RateLimits, RateLimit?>)] = [
         ("RATE_LIMIT_GUEST_MESSAGES", \.guestMessages),
@@ -58,6 +62,8 @@ struct RateLimits: Sendable, Equatable {
         ("RATE_LIMIT_INBOX_MESSAGES", \.inboxMessages),
         ("RATE_LIMIT_IP_GUEST_SESSIONS", \.addressGuestSessions),
         ("RATE_LIMIT_IP_UNKNOWN_SCANS", \.addressUnknownScans),
+        ("RATE_LIMIT_IP_CLAIM_ATTEMPTS", \.addressClaimAttempts),
+        ("RATE_LIMIT_CODE_CLAIM_ATTEMPTS", \.codeClaimAttempts),
         ("RATE_LIMIT_IP_LOGINS", \.addressLogins),
         ("RATE_LIMIT_ACCOUNT_LOGINS", \.accountLogins),
         ("RATE_LIMIT_IP_REGISTRATIONS", \.addressRegistrations),

@@ -47,6 +47,10 @@ extension APIError {
     // 403
     static let blocked = APIError(
         status: .forbidden, code: "blocked", detail: "Ce destinataire ne peut pas recevoir vos messages.")
+    static let ownerUnavailable = APIError(
+        status: .forbidden, code: "owner_unavailable", detail: "Le propriétaire ne peut pas être joint pour le moment.")
+    static let wrongClaimCode = APIError(
+        status: .forbidden, code: "wrong_claim_code", detail: "Code d'activation incorrect.")
 
     // 404
     static let userNotFound = APIError(status: .notFound, code: "user_not_found", detail: "Utilisateur introuvable.")

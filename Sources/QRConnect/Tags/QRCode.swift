@@ -19,6 +19,13 @@ final class QRCode: Model, @unchecked Sendable {
     @OptionalField(key: "retired_at") var retiredAt: Date?
     /// The owner's private name for the tag ("Car", "Keys").
     @OptionalField(key: "label") var label: String?
+    /// Set while the owner has paused the tag: guests who come through it cannot write.
+    @OptionalField(key: "paused_at") var pausedAt: Date?
+    /// Lost mode: the owner's message shown to whoever scans the tag ("Reward if found").
+    @OptionalField(key: "lost_message") var lostMessage: String?
+    /// `ClaimCode.hash(for:)` of the code printed beside the QR, for codes minted with one:
+    /// activating such a code takes that code too.
+    @OptionalField(key: "claim_code_hash") var claimCodeHash: String?
 
     // relationships
     @OptionalParent(key: "owner_id") var owner: User?

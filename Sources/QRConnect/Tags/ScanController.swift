@@ -9,18 +9,22 @@ struct ScanController: RouteCollection {
     }
 
     func scan(req: Request) async throws -> ScanOutcome {
-        let token = try await req.decodeJSONObject(ScanRequest.self).token
-        guard let code = try await QRCode.query(on: req.db).filter(\.$token == token).first() else {
+        let body = try await req.decodeJSONObject(ScanRequest.self)
+        guard let code = try await QRCode.query(on: req.db).filter(\.$token == body.token).first() else {
             // Guessing tokens gets slow: past the limit, a wrong guess is a 429, not a 404.
             try await req.enforcePerAddress(\.addressUnknownScans)
             throw APIError.qrNotFound
         }
         guard code.retiredAt == nil else { throw APIError.qrRetired }
         if let ownerID = code.$owner.id {
-            return try await .linked(to: ownerID, on: req.db)
+            return try await .linked(code, to: ownerID, on: req.db)
         }
         guard let user = req.auth.get(User.self) else {
-            return .inactive
+            return .inactive(claimCodeRequired: code.claimCodeHash != nil)
+        }
+        if let expected = code.claimCodeHash {
+            guard let typed = body.claimCode else { return .claimCodeRequired }
+            try await Self.checkClaimCode(typed, against: expected, of: code, req: req)
         }
         let codeID = code.id!
         let userID = user.id!
@@ -29,8 +33,21 @@ struct ScanController: RouteCollection {
             return .activated(for: user)
         }
         // Someone else claimed it between our read and our write: theirs it stays.
-        guard let ownerID = try await QRCode.find(codeID, on: req.db)?.$owner.id else { throw APIError.qrNotFound }
-        return try await .linked(to: ownerID, on: req.db)
+        guard let taken = try await QRCode.find(codeID, on: req.db), let ownerID = taken.$owner.id else {
+            throw APIError.qrNotFound
+        }
+        return try await .linked(taken, to: ownerID, on: req.db)
+    }
+
+    /// Every try counts against the caller's address and against the code, right or wrong: were
+    /// only wrong tries counted, a guesser past the limit would still learn the right code from
+    /// the one answer that is not a `429`.
+    private static func checkClaimCode(_ typed: String, against expected: String, of code: QRCode, req: Request) async throws {
+        try await req.enforcePerAddress(\.addressClaimAttempts)
+        try await req.enforce(\.codeClaimAttempts, for: code.token.uuidString.lowercased())
+        guard let claimCode = ClaimCode(typed: typed), claimCode.hash(for: code.token) == expected else {
+            throw APIError.wrongClaimCode
+        }
     }
 
     /// Links the code to `userID` if it is still free. The condition `owner_id IS NULL` in the
@@ -50,9 +67,14 @@ struct ScanController: RouteCollection {
 
 struct ScanRequest: Decodable {
     let token: UUID
+    /// What the scanner typed from beside the QR, for codes minted with a claim code.
+    let claimCode: String?
 
     init(from decoder: any Decoder) throws {
-        enum Keys: String, CodingKey { case token }
+        enum Keys: String, CodingKey {
+            case token
+            case claimCode = "claim_code"
+        }
         let container = try decoder.container(keyedBy: Keys.self)
         guard let raw = try container.decodeIfPresent(String.self, forKey: .token) else {
             throw APIError.invalidField("token", "Ce champ est obligatoire.")
@@ -61,34 +83,78 @@ struct ScanRequest: Decodable {
             throw APIError.invalidField("token", "Un UUID est attendu.")
         }
         self.token = token
+        self.claimCode = try container.decodeIfPresent(String.self, forKey: .claimCode)
     }
 }
 
-/// The answer to a scan: `{"status": "activated" | "inactive" | "linked", ...}`.
+/// The answer to a scan: `{"status": "activated" | "inactive" | "linked" | "claim_code_required", ...}`.
+/// A linked code also carries what its owner set on it (`paused`, `lost_message`).
 struct ScanOutcome: Content {
     let status: String
-    var detail: String? = nil
-    var ownerID: Int? = nil
-    var nom: String? = nil
-    var chatURL: String? = nil
+    let detail: String?
+    let ownerID: Int?
+    let nom: String?
+    let chatURL: String?
+    let claimCodeRequired: Bool?
+    let tag: PublicTagState?
 
     enum CodingKeys: String, CodingKey {
-        case status, detail, nom
+        case status, detail, nom, paused
         case ownerID = "owner_id"
         case chatURL = "chat_url"
+        case claimCodeRequired = "claim_code_required"
+        case lostMessage = "lost_message"
     }
 
-    static let inactive = ScanOutcome(status: "inactive", detail: "QR non activé")
+    static func inactive(claimCodeRequired: Bool) -> ScanOutcome {
+        ScanOutcome(status: "inactive", detail: "QR non activé", claimCodeRequired: claimCodeRequired ? true : nil)
+    }
+
+    static let claimCodeRequired = ScanOutcome(
+        status: "claim_code_required", detail: "Saisissez le code d'activation imprimé à côté du QR code.")
 
     static func activated(for owner: User) -> ScanOutcome {
         ScanOutcome(status: "activated", ownerID: owner.id, nom: owner.displayName, chatURL: chatPath(owner.id!))
     }
 
-    static func linked(to ownerID: Int, on db: any Database) async throws -> ScanOutcome {
+    static func linked(_ code: QRCode, to ownerID: Int, on db: any Database) async throws -> ScanOutcome {
         guard let owner = try await User.find(ownerID, on: db) else { throw APIError.qrNotFound }
-        return ScanOutcome(status: "linked", ownerID: ownerID, nom: owner.displayName, chatURL: chatPath(ownerID))
+        return ScanOutcome(
+            status: "linked", ownerID: ownerID, nom: owner.displayName, chatURL: chatPath(ownerID),
+            tag: PublicTagState(paused: code.pausedAt != nil, lostMessage: code.lostMessage))
     }
 
     /// Where a finder writes to this owner (the web page of the guest chat).
     static func chatPath(_ ownerID: Int) -> String { "/chat/\(ownerID)" }
+
+    // The contract's keys as before; a linked code's `paused` and `lost_message` (`null` included).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(detail, forKey: .detail)
+        try container.encodeIfPresent(ownerID, forKey: .ownerID)
+        try container.encodeIfPresent(nom, forKey: .nom)
+        try container.encodeIfPresent(chatURL, forKey: .chatURL)
+        try container.encodeIfPresent(claimCodeRequired, forKey: .claimCodeRequired)
+        if let tag {
+            try container.encode(tag.paused, forKey: .paused)
+            try container.encode(tag.lostMessage, forKey: .lostMessage)
+        }
+    }
+
+    // Only ever encoded; `Content` asks for both directions.
+    init(from decoder: any Decoder) throws {
+        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "ScanOutcome is not decoded"))
+    }
+
+    private init(status: String, detail: String? = nil, ownerID: Int? = nil, nom: String? = nil, chatURL: String? = nil,
+                 claimCodeRequired: Bool? = nil, tag: PublicTagState? = nil) {
+        self.status = status
+        self.detail = detail
+        self.ownerID = ownerID
+        self.nom = nom
+        self.chatURL = chatURL
+        self.claimCodeRequired = claimCodeRequired
+        self.tag = tag
+    }
 }

@@ -1,13 +1,17 @@
 import Fluent
+import SQLKit
 import QRCodeEncoder
 import Vapor
 
-/// `GET /api/tags/` and `PATCH /api/tags/<token>/`: the signed-in owner's tags and their private labels.
+/// `/api/tags/...`: the signed-in owner's tags: list, label, pause, lost mode, release, download.
+/// A tag that is not the caller's (someone else's, free, unknown, not a UUID) is always the same
+/// `404`: the answers do not tell a stranger which tokens exist.
 struct TagsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let tags = routes.grouped("api", "tags")
         tags.get(use: list)
-        tags.patch(":token", use: rename)
+        tags.patch(":token", use: update)
+        tags.post(":token", "release", use: release)
         tags.get(":token", "qr.svg", use: svg)
         tags.get(":token", "qr.png", use: png)
     }
@@ -28,12 +32,18 @@ struct TagsController: RouteCollection {
 
     /// The QR symbol of one of the caller's tags, or the same `404` as for any tag not theirs.
     private static func ownedSymbol(_ req: Request) async throws -> QRSymbol {
+        let code = try await ownedTag(req)
+        let link = StickerSheet.printedLink(for: code.token, publicBaseURL: req.application.config.publicBaseURL)
+        return try QRSymbol(encoding: link, errorCorrection: StickerSheet.errorCorrection)
+    }
+
+    /// The caller's tag named by the path's `:token`, or `404 qr_not_found`.
+    private static func ownedTag(_ req: Request) async throws -> QRCode {
         let ownerID = try req.requireUserID()
         guard let raw = req.parameters.get("token"), let token = UUID(uuidString: raw),
-              try await QRCode.query(on: req.db).filter(\.$token == token).filter(\.$owner.$id == ownerID).first() != nil
+              let code = try await QRCode.query(on: req.db).filter(\.$token == token).filter(\.$owner.$id == ownerID).first()
         else { throw APIError.qrNotFound }
-        let link = StickerSheet.printedLink(for: token, publicBaseURL: req.application.config.publicBaseURL)
-        return try QRSymbol(encoding: link, errorCorrection: StickerSheet.errorCorrection)
+        return code
     }
 
     private static func download(_ data: Data, type: HTTPMediaType, req: Request, ext: String) -> Response {
@@ -57,62 +67,70 @@ struct TagsController: RouteCollection {
         return TagList(tags: codes.map(TagDTO.init))
     }
 
-    /// Sets the label of one of the caller's tags. A tag that is not theirs, free or unknown is the
-    /// same `404`: the answer does not tell a stranger which tokens exist.
-    func rename(req: Request) async throws -> TagDTO {
-        let ownerID = try req.requireUserID()
-        guard let raw = req.parameters.get("token"), let token = UUID(uuidString: raw) else {
-            throw APIError.qrNotFound
-        }
-        let label = try await req.decodeJSONObject(LabelRequest.self).label
-        guard let code = try await QRCode.query(on: req.db)
-            .filter(\.$token == token)
-            .filter(\.$owner.$id == ownerID)
-            .first()
-        else { throw APIError.qrNotFound }
-        code.label = label
+    /// Changes what the request names of one of the caller's tags: label, pause, lost message.
+    func update(req: Request) async throws -> TagDTO {
+        _ = try req.requireUserID()
+        let changes = try await req.decodeJSONObject(TagChanges.self)
+        let code = try await Self.ownedTag(req)
+        if let label = changes.label { code.label = label }
+        if let paused = changes.paused { code.pausedAt = paused ? (code.pausedAt ?? Date()) : nil }
+        if let lostMessage = changes.lostMessage { code.lostMessage = lostMessage }
         try await req.write { db in try await code.update(on: db) }
         return TagDTO(code)
     }
-}
 
-/// `PATCH /api/tags/<token>/` body: `{"label": "Car"}`, 1 to 40 characters after trimming, one line.
-struct LabelRequest: Decodable {
-    static let maxCharacters = 40
-
-    let label: String
-
-    init(from decoder: any Decoder) throws {
-        enum Keys: String, CodingKey { case label }
-        let container = try decoder.container(keyedBy: Keys.self)
-        guard let label = try container.decodeIfPresent(String.self, forKey: .label)?.trimmed else {
-            throw APIError.invalidField("label", "Ce champ est obligatoire.")
+    /// Gives a tag up: it leaves the caller's list with its label, pause and lost message; the
+    /// conversations stay with the caller. The code is then free for someone else to claim, or
+    /// retired for good, as the operator chose (`RELEASED_TAGS`).
+    func release(req: Request) async throws -> ReleasedTag {
+        let code = try await Self.ownedTag(req)
+        let retire = req.application.config.retireReleasedTags
+        let ownerID = code.$owner.id!
+        let released = try await req.write { db in
+            try await (db as! any SQLDatabase).update(QRCode.schema)
+                .set("owner_id", to: SQLLiteral.null)
+                .set("activated_at", to: SQLLiteral.null)
+                .set("label", to: SQLLiteral.null)
+                .set("paused_at", to: SQLLiteral.null)
+                .set("lost_message", to: SQLLiteral.null)
+                .set("retired_at", to: retire ? SQLBind(Date()) : SQLLiteral.null)
+                .where("id", .equal, code.id!)
+                .where("owner_id", .equal, ownerID) // not released twice by two requests at once
+                .returning("id")
+                .first()
         }
-        guard (1...Self.maxCharacters).contains(label.count) else {
-            throw APIError.invalidField("label", "1 à \(Self.maxCharacters) caractères.")
-        }
-        guard !label.containsControlCharacters else {
-            throw APIError.invalidField("label", "Caractères de contrôle interdits.")
-        }
-        self.label = label
+        guard released != nil else { throw APIError.qrNotFound }
+        return ReleasedTag(token: code.token.uuidString.lowercased(), state: retire ? "retired" : "free")
     }
 }
 
-/// A tag on the wire: `{"token", "label", "activated_at"}`; `label` is `null` until the owner names it.
+/// `POST /api/tags/<token>/release/` answer: `{"token", "state": "free" | "retired"}`.
+struct ReleasedTag: Content {
+    let token: String
+    let state: String
+}
+
+/// A tag on the wire: `{"token", "label", "activated_at", "paused", "lost_message"}`; `label`
+/// and `lost_message` are `null` until the owner sets them.
 struct TagDTO: Content {
     let token: String
     let label: String?
     let activatedAt: String?
+    let paused: Bool
+    let lostMessage: String?
 
     enum CodingKeys: String, CodingKey {
-        case token, label
+        case token, label, paused
         case activatedAt = "activated_at"
+        case lostMessage = "lost_message"
     }
 
     init(_ code: QRCode) {
         self.token = code.token.uuidString.lowercased()
         self.label = code.label
         self.activatedAt = code.activatedAt.map(WireTime.string(from:))
+        self.paused = code.pausedAt != nil
+        self.lostMessage = code.lostMessage
     }
 
     // The keys are always present, `null` included, as in `MessageDTO`.
@@ -121,6 +139,8 @@ struct TagDTO: Content {
         try container.encode(token, forKey: .token)
         try container.encode(label, forKey: .label)
         try container.encode(activatedAt, forKey: .activatedAt)
+        try container.encode(paused, forKey: .paused)
+        try container.encode(lostMessage, forKey: .lostMessage)
     }
 }
 

@@ -175,7 +175,13 @@ struct TestApp: Sendable {
 
     /// Mints one free code on the test database, as `qrconnect mint-qr` does.
     func mintCode() async throws -> UUID {
-        try await MintQRCommand.mint(count: 1, on: app.db, writer: app.writer)[0]
+        try await MintQRCommand.mint(count: 1, on: app.db, writer: app.writer)[0].token
+    }
+
+    /// Mints one free code that takes a claim code to activate, as `mint-qr --claim-code` does.
+    func mintCodeWithClaimCode() async throws -> (token: UUID, claimCode: ClaimCode) {
+        let code = try await MintQRCommand.mint(count: 1, withClaimCodes: true, on: app.db, writer: app.writer)[0]
+        return (code.token, code.claimCode!)
     }
 
     /// A user who owns a code, ready to receive guests.

@@ -1,0 +1,52 @@
+import Fluent
+import SQLKit
+import Vapor
+
+/// Whether guests may write to an owner now, given the pause switches on the owner's tags.
+///
+/// A guest who came through a scanned tag names it in their send (the chat page does): a paused
+/// tag refuses them. A guest who names no tag (an older page, a bookmark, a script) is refused
+/// when every one of the owner's tags is paused, which is what an owner who paused their only
+/// tag means. An owner with no tag at all is reachable, as the contract has it.
+enum TagAvailability {
+    static func guestsMayWrite(to ownerID: Int, through tag: UUID?, on db: any Database) async throws -> Bool {
+        // One indexed range over the owner's tags (`qr_codes_owner_idx`), counted in the database.
+        let row = try await (db as! any SQLDatabase).raw("""
+            SELECT COUNT(*) AS tags, COUNT(paused_at) AS paused,
+                   COUNT(CASE WHEN token = \(bind: tag) THEN paused_at END) AS named_paused
+            FROM qr_codes WHERE owner_id = \(bind: ownerID)
+            """).first()
+        guard let row else { return true }
+        let tags = try row.decode(column: "tags", as: Int.self)
+        let paused = try row.decode(column: "paused", as: Int.self)
+        let namedPaused = try row.decode(column: "named_paused", as: Int.self)
+        return namedPaused == 0 && (tags == 0 || paused < tags)
+    }
+
+    /// What a finder sees about one of the owner's tags: `nil` if the token is not theirs.
+    static func publicState(of tag: UUID, ownerID: Int, on db: any Database) async throws -> PublicTagState? {
+        try await QRCode.query(on: db)
+            .filter(\.$token == tag)
+            .filter(\.$owner.$id == ownerID)
+            .first()
+            .map { PublicTagState(paused: $0.pausedAt != nil, lostMessage: $0.lostMessage) }
+    }
+}
+
+/// `{"paused", "lost_message"}`: what anyone holding a tag's sticker may know about it.
+struct PublicTagState: Content {
+    let paused: Bool
+    let lostMessage: String?
+
+    enum CodingKeys: String, CodingKey {
+        case paused
+        case lostMessage = "lost_message"
+    }
+
+    // `lost_message` is always present, `null` included.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(paused, forKey: .paused)
+        try container.encode(lostMessage, forKey: .lostMessage)
+    }
+}
