@@ -13,7 +13,7 @@ struct AccountDataController: RouteCollection {
 
     /// `{"password"}` confirms. The account, its keys, its guest conversations, its discussions and
     /// their messages are deleted; its codes become free again, or retired if the operator says so
-    /// (`TAGS_ON_ACCOUNT_DELETION`), and lose their labels either way.
+    /// (`TAGS_ON_ACCOUNT_DELETION`), and lose their labels, pause and lost message either way.
     func deleteAccount(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
         let password = try await req.decodeJSONObject(PasswordConfirmation.self).password
@@ -23,12 +23,7 @@ struct AccountDataController: RouteCollection {
         let userID = user.id!
         let retire = req.application.config.retireTagsOfDeletedAccounts
         try await req.write { db in
-            let sql = db as! any SQLDatabase
-            try await sql.raw("""
-                UPDATE qr_codes SET label = NULL, activated_at = NULL,
-                    retired_at = \(bind: retire ? Date() : nil), owner_id = NULL
-                WHERE owner_id = \(bind: userID)
-                """).run()
+            _ = try await TagRelease.release(ownedBy: userID, retire: retire, on: db)
             // Foreign keys cascade to keys, tickets, guest sessions, conversations and messages.
             try await User.query(on: db).filter(\.$id == userID).delete()
         }

@@ -86,20 +86,11 @@ struct TagsController: RouteCollection {
         let code = try await Self.ownedTag(req)
         let retire = req.application.config.retireReleasedTags
         let ownerID = code.$owner.id!
+        let codeID = code.id!
         let released = try await req.write { db in
-            try await (db as! any SQLDatabase).update(QRCode.schema)
-                .set("owner_id", to: SQLLiteral.null)
-                .set("activated_at", to: SQLLiteral.null)
-                .set("label", to: SQLLiteral.null)
-                .set("paused_at", to: SQLLiteral.null)
-                .set("lost_message", to: SQLLiteral.null)
-                .set("retired_at", to: retire ? SQLBind(Date()) : SQLLiteral.null)
-                .where("id", .equal, code.id!)
-                .where("owner_id", .equal, ownerID) // not released twice by two requests at once
-                .returning("id")
-                .first()
+            try await TagRelease.release(ownedBy: ownerID, only: codeID, retire: retire, on: db)
         }
-        guard released != nil else { throw APIError.qrNotFound }
+        guard released == 1 else { throw APIError.qrNotFound }
         return ReleasedTag(token: code.token.uuidString.lowercased(), state: retire ? "retired" : "free")
     }
 }
