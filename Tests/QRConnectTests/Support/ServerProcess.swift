@@ -66,6 +66,14 @@ final class ServerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logURL)
     }
 
+    /// Kills the process the way a crash would (SIGKILL: no shutdown, nothing flushed by it).
+    func crash() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     private func waitUntilHealthy() async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
