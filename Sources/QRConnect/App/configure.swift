@@ -10,6 +10,12 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     // Connections that say nothing for this long are closed: slow or abandoned clients do not
     // hold sockets for ever. (Live sockets are pinged every 25 s, so they stay up.)
     app.http.server.configuration.idleTimeout = .seconds(Int64(config.idleTimeoutSeconds))
+    // ...and connections are capped (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS) and request heads
+    // must arrive within HEADER_TIMEOUT_SECONDS: Vapor's server wrapped (Safety/Connections).
+    let connectionLimits = ConnectionLimits(config)
+    app.servers.use { app in
+        GuardedServer(inner: app.http.server.shared, limits: connectionLimits, logger: app.logger)
+    }
     app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.maxBodyBytes)
     let encoder = JSONEncoder()
     encoder.outputFormatting = .withoutEscapingSlashes
