@@ -40,9 +40,10 @@ struct UserDTO: Content {
         case displayName = "display_name"
     }
 
+}
+
+extension UserDTO {
     init(_ user: User) {
-        self.id = user.id!
-        self.username = user.username
-        self.displayName = user.displayName
+        self.init(id: user.id!, username: user.username, displayName: user.displayName)
     }
 }

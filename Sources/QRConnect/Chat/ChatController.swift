@@ -50,8 +50,9 @@ struct ChatController: RouteCollection {
                 addressHash: try await req.clientAddressHash())
         }
         await req.application.realtime.announce(sent)
-        let response = try await SentResponse(message: sent.message, guestToken: sent.guestToken)
-            .encodeResponse(status: .created, for: req)
+        var json = JSONWriter(capacity: 512)
+        SentResponse(message: sent.message, guestToken: sent.guestToken).write(to: &json)
+        let response = json.response(status: .created)
         if let token = sent.guestToken {
             response.cookies[GuestIdentity.cookieName] = GuestIdentity.cookie(token, config: req.application.config)
         }
@@ -204,7 +205,7 @@ struct ChatController: RouteCollection {
 }
 
 /// `201 {"detail": "Message envoyé avec succès.", "message", "guest_token"?}`.
-struct SentResponse: Content {
+struct SentResponse: Content, JSONWritable {
     var detail = "Message envoyé avec succès."
     let message: MessageDTO
     let guestToken: String?
@@ -212,6 +213,15 @@ struct SentResponse: Content {
     enum CodingKeys: String, CodingKey {
         case detail, message
         case guestToken = "guest_token"
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.raw("{\"detail\":"); json.string(detail)
+        json.raw(",\"message\":"); message.write(to: &json)
+        if let guestToken {
+            json.raw(",\"guest_token\":"); json.string(guestToken)
+        }
+        json.raw("}")
     }
 }
 

@@ -66,7 +66,7 @@ struct Inbox: Sendable {
 
 /// `{"pseudos": [...], "conversations": [{"pseudo", "last_message", "unread"}]}`.
 /// `pseudos` is the summary's shape; `conversations` adds what an inbox shows.
-struct GuestConversationList: Content {
+struct GuestConversationList: Content, AsyncResponseEncodable, JSONWritable {
     struct Entry: Content {
         let pseudo: String
         let lastMessage: MessageDTO
@@ -79,10 +79,29 @@ struct GuestConversationList: Content {
     }
     let pseudos: [String]
     let conversations: [Entry]
+
+    func write(to json: inout JSONWriter) {
+        json.raw("{\"pseudos\":")
+        json.array(pseudos) { json, pseudo in json.string(pseudo) }
+        json.raw(",\"conversations\":")
+        json.array(conversations) { json, entry in
+            json.raw("{\"pseudo\":"); json.string(entry.pseudo)
+            json.raw(",\"last_message\":"); entry.lastMessage.write(to: &json)
+            json.raw(",\"unread\":"); json.int(entry.unread)
+            json.raw("}")
+        }
+        json.raw("}")
+    }
+
+    func encodeResponse(for request: Request) async throws -> Response {
+        var json = JSONWriter(capacity: 300 * conversations.count + 64)
+        write(to: &json)
+        return json.response()
+    }
 }
 
 /// `{"conversations": [{"user", "last_message", "unread"}]}`.
-struct DirectConversationList: Content {
+struct DirectConversationList: Content, AsyncResponseEncodable, JSONWritable {
     struct Entry: Content {
         let user: UserDTO
         let lastMessage: MessageDTO
@@ -94,6 +113,25 @@ struct DirectConversationList: Content {
         }
     }
     let conversations: [Entry]
+
+    func write(to json: inout JSONWriter) {
+        json.raw("{\"conversations\":")
+        json.array(conversations) { json, entry in
+            json.raw("{\"user\":{\"id\":"); json.int(entry.user.id)
+            json.raw(",\"username\":"); json.string(entry.user.username)
+            json.raw(",\"display_name\":"); json.string(entry.user.displayName)
+            json.raw("},\"last_message\":"); entry.lastMessage.write(to: &json)
+            json.raw(",\"unread\":"); json.int(entry.unread)
+            json.raw("}")
+        }
+        json.raw("}")
+    }
+
+    func encodeResponse(for request: Request) async throws -> Response {
+        var json = JSONWriter(capacity: 350 * conversations.count + 32)
+        write(to: &json)
+        return json.response()
+    }
 }
 
 extension Request {

@@ -49,6 +49,20 @@ struct MessageDTO: Content {
     }
 }
 
+extension MessageDTO: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.raw("{\"id\":"); json.int(id)
+        json.raw(",\"sender\":"); json.int(sender)
+        json.raw(",\"sender_name\":"); json.string(senderName)
+        json.raw(",\"receiver\":"); json.int(receiver)
+        json.raw(",\"pseudo\":"); json.string(pseudo)
+        json.raw(",\"content\":"); json.string(content)
+        json.raw(",\"created_at\":"); json.string(createdAt)
+        json.raw(",\"read\":"); json.bool(read)
+        json.raw("}")
+    }
+}
+
 /// What each side of a discussion has read, to fill in `read` on its messages.
 struct ReadMarks: Sendable {
     /// Read-up-to mark per receiving side: a user id, or nil for the guest.

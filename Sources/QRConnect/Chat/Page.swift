@@ -56,7 +56,9 @@ struct MessagePage: AsyncResponseEncodable {
     let limit: Int
 
     func encodeResponse(for request: Request) async throws -> Response {
-        let response = try await messages.encodeResponse(for: request)
+        var json = JSONWriter(capacity: 256 * messages.count + 2)
+        messages.write(to: &json)
+        let response = json.response()
         if let nextBefore {
             var components = URLComponents()
             components.path = request.url.path

@@ -30,6 +30,15 @@ struct StoredMessage: Decodable, Sendable {
         case createdAt = "created_at"
     }
 
+    /// `SELECT <the columns> FROM messages`, to narrow with `where`, order and limit.
+    static func select(on db: any Database) -> SQLSelectBuilder {
+        (db as! any SQLDatabase).select()
+            .columns(CodingKeys.allCases.map { SQLColumn($0.rawValue) })
+            .from(Message.schema)
+    }
+}
+
+extension StoredMessage {
     /// The message just inserted through the model.
     init(_ message: Message) {
         id = message.id!
@@ -42,12 +51,5 @@ struct StoredMessage: Decodable, Sendable {
         pseudo = message.pseudo
         content = message.content
         createdAt = message.createdAt
-    }
-
-    /// `SELECT <the columns> FROM messages`, to narrow with `where`, order and limit.
-    static func select(on db: any Database) -> SQLSelectBuilder {
-        (db as! any SQLDatabase).select()
-            .columns(CodingKeys.allCases.map { SQLColumn($0.rawValue) })
-            .from(Message.schema)
     }
 }
