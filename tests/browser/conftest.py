@@ -51,6 +51,16 @@ class Server:
         )
         return result.stdout.strip()
 
+    def mint_with_claim_code(self):
+        """A fresh free code protected by a claim code (`mint-qr --claim-code`, which prints
+        `<token>\t<claim code>`): answers `(token, claim_code)`."""
+        result = subprocess.run(
+            [str(BINARY), "mint-qr", "--count", "1", "--claim-code"],
+            env=self.env, cwd=self.directory, capture_output=True, text=True, check=True, timeout=60,
+        )
+        token, claim_code = result.stdout.strip().split("\t")
+        return token, claim_code
+
 
 def free_port():
     with socket.socket() as probe:
@@ -70,6 +80,16 @@ def server(tmp_path_factory):
         "BCRYPT_COST": "4",
         "LOG_LEVEL": "warning",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # Every browser of the suite is one client address (127.0.0.1), where real people each
+        # have their own: the per-address limits would soon refuse sign-ups and guests that have
+        # nothing to do with each other. The per-session and per-code limits stay as shipped, so
+        # that the pages' answers to them can be tested.
+        "RATE_LIMIT_IP_REGISTRATIONS": "off",
+        "RATE_LIMIT_IP_LOGINS": "off",
+        "RATE_LIMIT_IP_GUEST_SESSIONS": "off",
+        "RATE_LIMIT_IP_MESSAGES": "off",
+        "RATE_LIMIT_IP_UNKNOWN_SCANS": "off",
+        "RATE_LIMIT_IP_CLAIM_ATTEMPTS": "off",
     })
     log_path = directory / "server.log"
     with open(log_path, "w") as log:
@@ -160,3 +180,26 @@ def sign_in(page, username, password="correct-horse"):
     form.get_by_label("Nom d'utilisateur").fill(username)
     form.get_by_label("Mot de passe").fill(password)
     form.get_by_role("button", name="Se connecter").click()
+
+
+def new_owner(new_page, server, display_name, storage=None):
+    """A signed-up owner who has activated a fresh code: answers `(page, token)`, the page on the
+    activated code."""
+    token = server.mint()
+    page = new_page(storage=storage)
+    page.goto("/app")
+    sign_up(page, unique("owner"), display_name=display_name)
+    expect(page.locator("#inbox")).to_be_visible()
+    page.goto(f"/q/{token}")
+    expect(page.locator("#owned")).to_be_visible()
+    return page, token
+
+
+def guest_writes(guest, token, text, pseudo=None):
+    """A guest scans `token` and sends `text` (the first message opens their session)."""
+    guest.goto(f"/q/{token}")
+    if pseudo:
+        guest.get_by_label("Votre pseudo").fill(pseudo)
+    guest.get_by_label("Votre message").fill(text)
+    guest.get_by_role("button", name="Envoyer").click()
+    expect(guest.locator("#messages")).to_contain_text(text)

@@ -33,7 +33,8 @@ def test_owner_activates_guest_writes_owner_replies(server, new_page):
     # A guest scans the same code and lands in the chat with its owner.
     guest = new_page(storage=LIVE_ONLY)
     guest.goto(f"/q/{token}")
-    expect(guest).to_have_url(re.compile(r"/chat/\d+$"))
+    # The chat's link names the tag scanned (its lost-mode message, its pause, the "tag" of each send).
+    expect(guest).to_have_url(re.compile(rf"/chat/\d+\?tag={token}$"))
     expect(guest.get_by_role("heading", name="Écrire à Alice Martin")).to_be_visible()
     pseudo = guest.get_by_label("Votre pseudo")
     expect(pseudo).to_have_value(re.compile(r"^Invité-\d{4}$"))

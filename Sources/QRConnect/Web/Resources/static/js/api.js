@@ -2,7 +2,7 @@
 // The signed-in key lives in localStorage and goes out as `Authorization: Token <key>`; a guest
 // is known by the HttpOnly `guest_token` cookie, which the browser sends by itself.
 
-import { t } from "./i18n.js";
+import { t, waitText } from "./i18n.js";
 
 const keyName = "qrconnect.key";
 
@@ -18,18 +18,25 @@ export const session = {
   },
 };
 
-/** A failed call: `status` 0 and code `network` when the request never got an answer. */
+/**
+ * A failed call: `status` 0 and code `network` when the request never got an answer.
+ * `retryAfter` is the server's `Retry-After` in seconds (a `429` or `503`), null without one.
+ */
 export class ApiError extends Error {
-  constructor(status, code, detail = "", fieldErrors = {}) {
+  constructor(status, code, detail = "", fieldErrors = {}, retryAfter = null) {
     super(detail || code);
     this.status = status;
     this.code = code;
     this.detail = detail;
     this.fieldErrors = fieldErrors;
+    this.retryAfter = retryAfter;
   }
 
   /** A sentence for people, in the page's language. */
   get text() {
+    if (this.code === "rate_limited") {
+      return t("error.rate_limited", { wait: this.retryAfter ? waitText(this.retryAfter) : t("wait.moment") });
+    }
     const known = t(`error.${this.code}`);
     if (known !== `error.${this.code}`) return known;
     return t("error.other", { code: this.status || this.code });
@@ -41,7 +48,25 @@ export class ApiError extends Error {
  * browser that is signed in elsewhere on the site.
  */
 export async function api(method, path, { body, asGuest = false } = {}) {
-  const headers = { Accept: "application/json" };
+  const response = await request(method, path, { body, asGuest, accept: "application/json" });
+  return response.status === 204 ? null : await response.json().catch(() => null);
+}
+
+/**
+ * Fetches a file the API sends as an attachment (a data export, a tag's QR code) with the key,
+ * which a plain link cannot carry. Answers `{blob, name}`: `name` from the answer's
+ * `Content-Disposition`, or `fallbackName`.
+ */
+export async function apiFile(path, fallbackName) {
+  const response = await request("GET", path, { accept: "*/*" });
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const name = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? fallbackName;
+  return { blob: await response.blob(), name };
+}
+
+/** One request; answers the response when it is a success, throws an ApiError otherwise. */
+async function request(method, path, { body, asGuest = false, accept }) {
+  const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const key = asGuest ? null : session.key;
   if (key) headers.Authorization = `Token ${key}`;
@@ -57,11 +82,13 @@ export async function api(method, path, { body, asGuest = false } = {}) {
   } catch {
     throw new ApiError(0, "network");
   }
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    // A revoked or expired key: forget it, so that the page offers to sign in again.
-    if (response.status === 401 && data?.code === "invalid_token") session.signOut();
-    throw new ApiError(response.status, data?.code ?? `http_${response.status}`, data?.detail, data?.errors ?? {});
-  }
-  return data;
+  if (response.ok) return response;
+  const data = await response.json().catch(() => null);
+  // A revoked or expired key: forget it, so that the page offers to sign in again.
+  if (response.status === 401 && data?.code === "invalid_token") session.signOut();
+  const retryAfter = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+  throw new ApiError(
+    response.status, data?.code ?? `http_${response.status}`, data?.detail, data?.errors ?? {},
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+  );
 }

@@ -1,15 +1,19 @@
 // /app: the owner's side. Sign up, sign in, sign out; the inbox (guests and users, newest first,
-// with unread counts); a conversation with its reply box; the owner's tags and their labels.
-// Views are chosen by the URL's fragment: #signin, #signup, #guest/<pseudo>, #user/<id>.
+// with unread counts); a conversation with its reply box. Views are chosen by the URL's fragment:
+// #signin, #signup, #guest/<pseudo>, #user/<id>. The inbox view also holds the owner's tags
+// (tags.js), blocked guests (moderation.js) and account (account.js); a conversation carries
+// block, report and delete (moderation.js).
 // While signed in, the live socket (live.js, with a fresh ticket for each connection) brings new
 // messages to the open conversation and refreshes the inbox; polling is the fallback.
 
+import { resetAccount, setUpAccount } from "./account.js";
 import { api, session } from "./api.js";
 import { byId, element, poll, setAlert, setFieldError, showView } from "./dom.js";
-import { formatDate, formatTime, t, translate } from "./i18n.js";
-import { saveLabel } from "./labels.js";
+import { formatTime, t, translate } from "./i18n.js";
 import { LiveFeed, whenVisible } from "./live.js";
 import { MessageList } from "./messages.js";
+import { loadBlocked, resetThreadActions, setUpThreadActions } from "./moderation.js";
+import { loadTags } from "./tags.js";
 
 const views = ["loading", "failed", "auth", "inbox", "thread"];
 // Where to go once signed in: only a scan page of this site, or sign-in would be an open redirect.
@@ -45,6 +49,8 @@ for (const mode of ["signin", "signup"]) {
 }
 byId("reply-form").addEventListener("submit", (event) => { event.preventDefault(); reply(); });
 byId("reply").addEventListener("input", () => thread && sessionStorage.setItem(thread.draftKey, byId("reply").value));
+setUpThreadActions({ getThread: () => thread, leave: leaveThread });
+setUpAccount({ onDeleted: accountDeleted });
 start();
 
 async function start() {
@@ -65,6 +71,7 @@ function route() {
   stopPolling = null;
   thread = null;
   inboxShown = false;
+  byId("confirm").close();
   const fragment = decodeURIComponent(location.hash.slice(1));
   byId("account").hidden = !me;
   if (!me) {
@@ -117,6 +124,7 @@ async function authenticate(mode) {
     const answer = await api("POST", mode === "signup" ? "/api/auth/register/" : "/api/auth/login/", { body });
     session.signIn(answer.token);
     me = answer.user;
+    byId("auth-notice").textContent = "";
     inputs.password.value = "";
     // Back to the scanned code, which the scan page now activates in this account.
     if (next) return location.assign(next);
@@ -135,18 +143,32 @@ async function authenticate(mode) {
 async function signOut() {
   // The key is forgotten here even if the server cannot be told: this browser is signed out.
   await api("POST", "/api/auth/logout/").catch(() => {});
+  showSignedOut(null);
+}
+
+/** The account no longer exists (its keys went with it): signed out, and told so. */
+function accountDeleted() {
+  showSignedOut(t("account.deleted"));
+}
+
+function showSignedOut(notice) {
   session.signOut();
   me = null;
+  for (const key of Object.keys(sessionStorage)) {
+    if (key.startsWith("qrconnect.reply.")) sessionStorage.removeItem(key);
+  }
+  byId("auth-notice").textContent = notice ?? "";
   history.replaceState(null, "", `${location.pathname}#signin`);
   route();
 }
 
-// MARK: inbox and tags
+// MARK: inbox, tags, blocked guests, account
 
 async function showInbox() {
   inboxSignature = "";
+  resetAccount();
   try {
-    await Promise.all([loadConversations(), loadTags()]);
+    await Promise.all([loadConversations(), loadTags(), loadBlocked(() => loadConversations().catch(() => {}))]);
   } catch (error) {
     return error.status === 401 ? start() : showView(views, "failed");
   }
@@ -201,37 +223,6 @@ function conversationItem(entry) {
   ]);
 }
 
-async function loadTags() {
-  const { tags } = await api("GET", "/api/tags/");
-  byId("tags").replaceChildren(...tags.map(tagItem));
-  byId("tags-empty").hidden = tags.length > 0;
-}
-
-function tagItem(tag) {
-  const short = tag.token.slice(0, 8);
-  const id = `tag-${tag.token}`;
-  const title = element("h3", { text: tag.label ?? t("app.tag.unnamed") });
-  const input = element("input", { attributes: { id, maxlength: "40", autocomplete: "off", "data-hint": `${id}-hint`, "aria-describedby": `${id}-hint` } });
-  input.value = tag.label ?? "";
-  const status = element("p", { className: "status", attributes: { role: "status" } });
-  const form = element("form", { className: "stack", attributes: { novalidate: "" } }, [
-    element("label", { text: t("app.tag.name", { short }), attributes: { for: id } }),
-    element("div", { className: "inline" }, [input, element("button", { text: t("label.save"), attributes: { type: "submit" } })]),
-    element("p", { className: "field-error", attributes: { id: `${id}-error`, hidden: "" } }),
-    status,
-  ]);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    if (await saveLabel(tag.token, input, status)) title.textContent = input.value;
-  });
-  const activated = tag.activated_at ? t("app.tag.activated", { date: formatDate(tag.activated_at) }) : "";
-  return element("li", { className: "tag card" }, [
-    title,
-    element("p", { className: "hint", text: `…${short} · ${activated}`, attributes: { id: `${id}-hint` } }),
-    form,
-  ]);
-}
-
 // MARK: one conversation
 
 async function openThread(target) {
@@ -243,6 +234,8 @@ async function openThread(target) {
     draftKey: `qrconnect.reply.${target.pseudo ?? target.userID}`,
   };
   thread = current;
+  byId("inbox-status").textContent = "";
+  resetThreadActions(current);
   threadMessages.clear();
   setAlert(byId("reply-alert"), null);
   setFieldError(byId("reply"), null);
@@ -250,6 +243,7 @@ async function openThread(target) {
   try {
     const title = current.pseudo ?? (await api("GET", `/api/chat/owner/${current.userID}/`)).display_name;
     if (thread !== current) return;
+    current.name = title;
     byId("thread-title").textContent = title;
     await loadThread(current);
   } catch (error) {
@@ -259,6 +253,16 @@ async function openThread(target) {
   }
   showView(views, "thread");
   stopPolling = poll(() => loadThread(current), () => live.pollInterval(3000));
+}
+
+/**
+ * The open conversation was blocked or deleted: back to the inbox, which says so. `replace`, so
+ * that the back button does not reopen what is gone.
+ */
+function leaveThread(sentence) {
+  sessionStorage.removeItem(thread?.draftKey ?? "");
+  location.replace("#inbox");
+  byId("inbox-status").textContent = sentence;
 }
 
 /** Whether `message` belongs to the conversation `current`. */

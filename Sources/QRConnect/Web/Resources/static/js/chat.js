@@ -2,6 +2,10 @@
 // the HttpOnly cookie the first send sets, so the history survives a reload. Once the guest has
 // written, the owner's replies arrive live over the WebSocket (the cookie authenticates it), with
 // polling as the fallback while the socket is down.
+// After a scan the link names the tag (`?tag=<token>`): the page then shows the owner's lost-mode
+// message, says so when the tag is paused, and sends the tag with each message (docs/API.md).
+// When the owner cannot be written to (blocked, paused) the message box gives way to a sentence
+// saying so, and whatever the guest had typed stays on screen.
 
 import { api } from "./api.js";
 import { byId, poll, setAlert, setFieldError, showView } from "./dom.js";
@@ -11,6 +15,11 @@ import { MessageList } from "./messages.js";
 
 const views = ["loading", "missing", "failed", "chat"];
 const ownerID = Number(location.pathname.split("/")[2]);
+/** The scanned tag, when the page was opened from a scan; anything but a token is ignored. */
+const tagToken = (() => {
+  const value = (new URLSearchParams(location.search).get("tag") ?? "").toLowerCase();
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value) ? value : null;
+})();
 const pollInterval = 3000;
 // What the guest typed survives a reload or a failed send; the pseudonym is remembered per owner.
 const draftKey = `qrconnect.draft.${ownerID}`;
@@ -22,6 +31,7 @@ const content = byId("content");
 const messages = new MessageList(byId("messages"), byId("messages-empty"), (message) => message.sender === null);
 let fixedPseudo = null;
 let stopPolling = null;
+let ownerName = "";
 const live = new LiveFeed({
   since: () => messages.lastID,
   onEvent: onLiveEvent,
@@ -43,18 +53,44 @@ async function start() {
   if (!Number.isInteger(ownerID) || ownerID < 1) return showView(views, "missing");
   let owner;
   try {
-    owner = await api("GET", `/api/chat/owner/${ownerID}/`, { asGuest: true });
+    const query = tagToken ? `?tag=${encodeURIComponent(tagToken)}` : "";
+    owner = await api("GET", `/api/chat/owner/${ownerID}/${query}`, { asGuest: true });
   } catch (error) {
     return showView(views, error.status === 404 ? "missing" : "failed");
   }
+  ownerName = owner.display_name;
   const title = t("chat.title", { name: owner.display_name });
   byId("chat-title").textContent = title;
   document.title = `${title} · QRConnect`;
   content.value = sessionStorage.getItem(draftKey) ?? "";
   pseudoInput.value = localStorage.getItem(pseudoKey) || randomPseudo();
+  showLostMessage(owner.tag?.lost_message ?? null);
   await refresh();
   showView(views, "chat", { focus: false });
+  // A paused tag (or an owner whose tags are all paused): nobody can write through it for now.
+  if (owner.available === false) return closeConversation("chat.unavailable");
   (messages.isEmpty ? pseudoInput : content).focus();
+}
+
+/** Lost mode: the owner's message to whoever found the object, above the conversation. */
+function showLostMessage(text) {
+  byId("lost-message").textContent = text ?? "";
+  byId("lost-notice").hidden = !text;
+}
+
+/**
+ * The owner cannot be written to (`reason`: blocked, or unavailable): the message box goes, a
+ * sentence says why, and any text the guest had typed is shown to copy, never dropped (it also
+ * stays saved as the draft).
+ */
+function closeConversation(reason) {
+  byId("closed-text").textContent = t(reason, { name: ownerName });
+  const unsent = content.value.trim();
+  byId("unsent-text").textContent = unsent;
+  byId("unsent").hidden = !unsent;
+  byId("closed").hidden = false;
+  form.hidden = true;
+  byId("chat-hint").hidden = true;
 }
 
 /** `Invité-NNNN`, as the server would pick; the guest may change it before the first message. */
@@ -119,7 +155,7 @@ async function send() {
   button.textContent = t("chat.sending");
   try {
     const answer = await api("POST", "/api/chat/send/", {
-      body: { receiver: ownerID, sender_name: pseudo, content: text },
+      body: { receiver: ownerID, sender_name: pseudo, content: text, ...(tagToken ? { tag: tagToken } : {}) },
       asGuest: true,
     });
     // Only now is the text safely with the server: clear the box and the saved draft.
@@ -130,9 +166,14 @@ async function send() {
     byId("send-status").textContent = t("chat.sent");
     content.focus();
   } catch (error) {
+    // The text stays in the box (and in the saved draft) whatever went wrong.
     if (error.code === "pseudo_taken") {
       setFieldError(pseudoInput, error.text);
       pseudoInput.focus();
+    } else if (error.code === "blocked") {
+      closeConversation("chat.blocked");
+    } else if (error.code === "owner_unavailable") {
+      closeConversation("chat.unavailable");
     } else {
       setAlert(byId("send-error"), error.text);
     }
