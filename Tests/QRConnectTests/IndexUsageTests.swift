@@ -10,8 +10,10 @@ import Testing
 @Suite struct IndexUsageTests {
     /// (query, the index that must serve it)
     static let queries: [(sql: String, index: String)] = [
-        ("SELECT * FROM guest_sessions WHERE owner_id = 1 AND last_message_id IS NOT NULL ORDER BY last_message_id DESC LIMIT 100",
-         "guest_sessions_owner_recent_idx"),
+        ("""
+         SELECT g.owner_unread, m.* FROM guest_sessions g JOIN messages m ON m.id = g.last_message_id
+         WHERE g.owner_id = 1 AND g.blocked_at IS NULL ORDER BY g.last_message_id DESC LIMIT 100
+         """, "guest_sessions_owner_recent_idx"),
         ("SELECT * FROM direct_conversations WHERE user_id = 1 ORDER BY last_message_id DESC LIMIT 100",
          "direct_conversations_user_recent_idx"),
         ("SELECT * FROM messages WHERE guest_session_id = 1 AND id < 1000 ORDER BY id DESC LIMIT 101",
@@ -28,7 +30,7 @@ import Testing
             for (query, index) in Self.queries {
                 let plan = try await Self.plan(of: query, database: database, on: app.db)
                 // SQLite names the index behind a UNIQUE constraint `sqlite_autoindex_<table>_N`.
-                let table = query.components(separatedBy: " FROM ")[1].split(separator: " ")[0]
+                let table = query.components(separatedBy: " FROM ")[1].split(whereSeparator: \.isWhitespace)[0]
                 let served = plan.contains(index) || (database.isSQLite && plan.contains("USING INDEX sqlite_autoindex_\(table)_"))
                 #expect(served, "\(query)\nplan: \(plan)")
                 // A sequential scan would mean no index serves the query; a sort step (SQLite's

@@ -29,6 +29,19 @@ final class User: Model, @unchecked Sendable {
     }
 }
 
+extension User {
+    /// A user read from a row holding every column (see `UserAuthenticator`), as `find` would give.
+    convenience init(columns row: any ColumnReader) throws {
+        self.init(
+            username: try row.string("username"), passwordHash: try row.string("password_hash"),
+            displayName: try row.string("display_name"))
+        self.id = try row.int("id")
+        self.usernameKey = try row.string("username_key")
+        self.createdAt = try row.optionalDate("created_at")
+        self.$id.exists = true
+    }
+}
+
 /// `user` on the wire: `{"id", "username", "display_name"}`.
 struct UserDTO: Content {
     let id: Int

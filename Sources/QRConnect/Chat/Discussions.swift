@@ -41,9 +41,8 @@ struct Discussions: Sendable {
         }
         let marks = ReadMarks(Dictionary(rows.map { ($0.$user.id as Int?, $0.readUpTo) }, uniquingKeysWith: max))
         let clearedUpTo = rows.first { $0.$user.id == userID }?.clearedUpTo ?? 0
-        let (messages, hasOlder) = try await page.messages(on: db) {
-            $0.where("pair_low_id", .equal, low).where("pair_high_id", .equal, high).where("id", .greaterThan, clearedUpTo)
-        }
+        let (messages, hasOlder) = try await page.messages(
+            on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > ?", [.int(low), .int(high), .int(clearedUpTo)])
         return MessagePage(
             messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
     }
@@ -84,7 +83,7 @@ struct Discussions: Sendable {
     private func guestThreadPage(_ session: GuestSession, page: PageRequest) async throws -> MessagePage {
         let sessionID = session.id!
         let marks = ReadMarks.guestThread(session)
-        let (messages, hasOlder) = try await page.messages(on: db) { $0.where("guest_session_id", .equal, sessionID) }
+        let (messages, hasOlder) = try await page.messages(on: db, in: "guest_session_id = ?", [.int(sessionID)])
         return MessagePage(
             messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
     }

@@ -6,26 +6,27 @@ import Vapor
 struct Inbox: Sendable {
     let db: any Database
 
-    /// Guests who wrote to `ownerID`, most recent conversation first.
+    /// Guests who wrote to `ownerID`, most recent conversation first: one backward range of
+    /// `guest_sessions_owner_recent_idx`, each entry joined to its last message by primary key.
+    /// Blocked guests leave the inbox (see `GET /api/chat/blocked/`).
     func guestConversations(ownerID: Int, limit: Int) async throws -> GuestConversationList {
-        let sessions = try await GuestSession.query(on: db)
-            .filter(\.$owner.$id == ownerID)
-            .filter(\.$lastMessageID != nil)
-            .filter(\.$blockedAt == nil)   // blocked guests leave the inbox (see GET /api/chat/blocked/)
-            .sort(\.$lastMessageID, .descending)
-            .limit(limit)
-            .all()
-        let lastMessages = try await messagesByID(sessions.compactMap(\.lastMessageID))
-        return GuestConversationList(
-            pseudos: sessions.map(\.pseudo),
-            conversations: sessions.compactMap { session in
-                guard let id = session.lastMessageID, let last = lastMessages[id] else { return nil }
-                return GuestConversationList.Entry(
-                    pseudo: session.pseudo,
-                    lastMessage: ReadMarks.guestThread(session).dto(last),
-                    unread: session.ownerUnread)
-            })
+        let entries = try await FastQuery("""
+            SELECT g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(Self.lastMessageColumns)
+            FROM guest_sessions g JOIN messages m ON m.id = g.last_message_id
+            WHERE g.owner_id = ? AND g.blocked_at IS NULL
+            ORDER BY g.last_message_id DESC LIMIT ?
+            """, [.int(ownerID), .int(limit)]).all(on: db) { row in
+            let last = try StoredMessage(columns: row)
+            let marks = ReadMarks.guestThread(
+                ownerID: ownerID, ownerReadUpTo: try row.int("owner_read_up_to"), guestReadUpTo: try row.int("guest_read_up_to"))
+            return GuestConversationList.Entry(
+                pseudo: last.pseudo ?? "", lastMessage: marks.dto(last), unread: try row.int("owner_unread"))
+        }
+        return GuestConversationList(pseudos: entries.map(\.pseudo), conversations: entries)
     }
+
+    /// The message columns, from `messages m`.
+    private static let lastMessageColumns = StoredMessage.CodingKeys.allCases.map { "m.\($0.rawValue)" }.joined(separator: ", ")
 
     /// Users `userID` exchanged messages with, most recent first.
     func directConversations(userID: Int, limit: Int) async throws -> DirectConversationList {

@@ -71,7 +71,11 @@ struct ReadMarks: Sendable {
     init(_ marks: [Int?: Int]) { self.marks = marks }
 
     static func guestThread(_ session: GuestSession) -> ReadMarks {
-        ReadMarks([session.$owner.id: session.ownerReadUpTo, nil: session.guestReadUpTo])
+        guestThread(ownerID: session.$owner.id, ownerReadUpTo: session.ownerReadUpTo, guestReadUpTo: session.guestReadUpTo)
+    }
+
+    static func guestThread(ownerID: Int, ownerReadUpTo: Int, guestReadUpTo: Int) -> ReadMarks {
+        ReadMarks([ownerID: ownerReadUpTo, nil: guestReadUpTo])
     }
 
     func isRead(_ message: StoredMessage) -> Bool {

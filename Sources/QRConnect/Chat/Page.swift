@@ -35,13 +35,20 @@ struct PageRequest: Sendable {
     }
 
     /// One page of a discussion, oldest first, and whether older messages remain.
-    /// `thread` narrows the query to one discussion, which the (discussion, id) indexes serve.
+    /// `thread` is the condition that narrows the query to one discussion (with `?` for its
+    /// `binds`), which the (discussion, id) indexes serve.
     func messages(
-        on db: any Database, in thread: (SQLSelectBuilder) -> SQLSelectBuilder
+        on db: any Database, in thread: String, _ binds: [FastQuery.Bind]
     ) async throws -> (messages: [StoredMessage], hasOlder: Bool) {
-        var query = thread(StoredMessage.select(on: db))
-        if let before { query = query.where("id", .lessThan, before) }
-        var newestFirst = try await query.orderBy("id", .descending).limit(limit + 1).all(decoding: StoredMessage.self)
+        var sql = "SELECT \(StoredMessage.columnList) FROM messages WHERE \(thread)"
+        var allBinds = binds
+        if let before {
+            sql += " AND id < ?"
+            allBinds.append(.int(before))
+        }
+        sql += " ORDER BY id DESC LIMIT ?"
+        allBinds.append(.int(limit + 1))
+        var newestFirst = try await FastQuery(sql, allBinds).all(on: db, StoredMessage.init(columns:))
         let hasOlder = newestFirst.count > limit
         if hasOlder { newestFirst.removeLast() }
         return (newestFirst.reversed(), hasOlder)
