@@ -96,8 +96,12 @@ struct ChatController: RouteCollection {
         let userID = try req.requireUserID()
         let partnerID = try Self.userID(req, "user_id")
         let page = try PageRequest(from: req)
+        if let thread = try await req.discussions.directThread(userID: userID, partnerID: partnerID, page: page) {
+            return thread
+        }
+        // Nothing between them: `[]` for a user, `404` for an id that names nobody.
         guard try await User.find(partnerID, on: req.db) != nil else { throw APIError.userNotFound }
-        return try await req.discussions.directThread(userID: userID, partnerID: partnerID, page: page)
+        return .empty
     }
 
     func directConversations(req: Request) async throws -> DirectConversationList {

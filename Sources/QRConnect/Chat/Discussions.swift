@@ -31,16 +31,16 @@ struct Discussions: Sendable {
         return try await guestThreadPage(session, page: page)
     }
 
-    /// A user reads their discussion with another user.
-    func directThread(userID: Int, partnerID: Int, page: PageRequest) async throws -> MessagePage {
+    /// A user reads their discussion with another user; nil if the two never wrote to each other.
+    func directThread(userID: Int, partnerID: Int, page: PageRequest) async throws -> MessagePage? {
         let (low, high) = (min(userID, partnerID), max(userID, partnerID))
         var rows = try await bothSides(low, high)
-        guard !rows.isEmpty else { return .empty }
-        if rows.contains(where: { $0.$user.id == userID && $0.unread > 0 }) {
+        guard !rows.isEmpty else { return nil }
+        if rows.contains(where: { $0.userID == userID && $0.unread > 0 }) {
             rows = try await markDirectRead(userID: userID, partnerID: partnerID)
         }
-        let marks = ReadMarks(Dictionary(rows.map { ($0.$user.id as Int?, $0.readUpTo) }, uniquingKeysWith: max))
-        let clearedUpTo = rows.first { $0.$user.id == userID }?.clearedUpTo ?? 0
+        let marks = ReadMarks(Dictionary(rows.map { ($0.userID as Int?, $0.readUpTo) }, uniquingKeysWith: max))
+        let clearedUpTo = rows.first { $0.userID == userID }?.clearedUpTo ?? 0
         let (messages, hasOlder) = try await page.messages(
             on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > ?", [.int(low), .int(high), .int(clearedUpTo)])
         return MessagePage(
@@ -63,7 +63,7 @@ struct Discussions: Sendable {
     /// A user marks their discussion with `partnerID` read; nil if they never exchanged messages.
     func userMarksDirectThreadRead(userID: Int, partnerID: Int) async throws -> Int? {
         let rows = try await markDirectRead(userID: userID, partnerID: partnerID)
-        return rows.first { $0.$user.id == userID }?.readUpTo
+        return rows.first { $0.userID == userID }?.readUpTo
     }
 
     // MARK: the work
@@ -72,12 +72,17 @@ struct Discussions: Sendable {
         try await GuestSession.query(on: db).filter(\.$owner.$id == ownerID).filter(\.$pseudo == pseudo).first()
     }
 
-    /// The two inbox rows of a discussion between two users (none if they never wrote).
-    private func bothSides(_ low: Int, _ high: Int) async throws -> [DirectConversation] {
-        try await DirectConversation.query(on: db)
-            .filter(\.$user.$id ~~ [low, high])
-            .filter(\.$partner.$id ~~ [low, high])
-            .all()
+    /// The two inbox rows of a discussion between two users (none if they never wrote), by the
+    /// unique index on (user_id, partner_id).
+    private func bothSides(_ low: Int, _ high: Int) async throws -> [DirectSide] {
+        try await FastQuery("""
+            SELECT user_id, unread, read_up_to, cleared_up_to FROM direct_conversations
+            WHERE (user_id = ? AND partner_id = ?) OR (user_id = ? AND partner_id = ?)
+            """, [.int(low), .int(high), .int(high), .int(low)]).all(on: db) { row in
+            DirectSide(
+                userID: try row.int("user_id"), unread: try row.int("unread"), readUpTo: try row.int("read_up_to"),
+                clearedUpTo: try row.optionalInt("cleared_up_to"))
+        }
     }
 
     private func guestThreadPage(_ session: GuestSession, page: PageRequest) async throws -> MessagePage {
@@ -111,7 +116,7 @@ struct Discussions: Sendable {
     }
 
     /// Marks `userID`'s side of a discussion read, says so, and returns both sides' rows.
-    private func markDirectRead(userID: Int, partnerID: Int) async throws -> [DirectConversation] {
+    private func markDirectRead(userID: Int, partnerID: Int) async throws -> [DirectSide] {
         let (low, high) = (min(userID, partnerID), max(userID, partnerID))
         try await writer.transaction(on: db) { db in
             try await (db as! any SQLDatabase).raw("""
@@ -120,13 +125,21 @@ struct Discussions: Sendable {
                 """).run()
         }
         let rows = try await bothSides(low, high)
-        if let mine = rows.first(where: { $0.$user.id == userID }) {
+        if let mine = rows.first(where: { $0.userID == userID }) {
             await announce(ReadReceipt(
                 reader: .user, readerID: userID, userIDs: [low, high], readUpTo: mine.readUpTo,
                 parties: [.user(low), .user(high)]))
         }
         return rows
     }
+}
+
+/// One side of a discussion between two users: what that user has read, and deleted.
+struct DirectSide: Sendable {
+    let userID: Int
+    let unread: Int
+    let readUpTo: Int
+    let clearedUpTo: Int?
 }
 
 extension Request {
