@@ -41,10 +41,11 @@ struct ChatController: RouteCollection {
             guard try await TagAvailability.guestsMayWrite(to: ownerID, through: body.tag, on: req.db) else {
                 throw APIError.ownerUnavailable
             }
-            try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken)
+            let session = try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken)
             sent = try await store.sendFromGuest(
                 to: ownerID,
                 presentedToken: presentedToken,
+                knownSession: session,
                 requestedPseudo: body.senderName,
                 content: body.content,
                 addressHash: try await req.clientAddressHash())
@@ -60,8 +61,9 @@ struct ChatController: RouteCollection {
     }
 
     /// A guest's message counts against their session, the owner's inbox, and (for a first
-    /// message to this owner) the new sessions opened from their address.
-    private static func enforceGuestLimits(_ req: Request, ownerID: Int, presentedToken: String?) async throws {
+    /// message to this owner) the new sessions opened from their address. Returns the session the
+    /// guest's token already holds with this owner, if any, for the send to use.
+    private static func enforceGuestLimits(_ req: Request, ownerID: Int, presentedToken: String?) async throws -> GuestSessionRef? {
         try await req.enforce(\.inboxMessages, for: String(ownerID))
         let session = try await presentedToken.asyncMap {
             try await MessageStore.session(tokenHash: SecretToken.hash($0), ownerID: ownerID, on: req.db)
@@ -71,6 +73,7 @@ struct ChatController: RouteCollection {
         } else {
             try await req.enforcePerAddress(\.addressGuestSessions)
         }
+        return session
     }
 
     // MARK: reading
@@ -197,8 +200,9 @@ struct ChatController: RouteCollection {
         guard try await GuestSession.exist(tokenHash: tokenHash, on: req.db) else {
             throw APIError.invalidGuestToken
         }
-        guard try await User.find(ownerID, on: req.db) != nil else { throw APIError.userNotFound }
-        return try await MessageStore.session(tokenHash: tokenHash, ownerID: ownerID, on: req.db)
+        guard try await MessageStore.userExists(ownerID, on: req.db) else { throw APIError.userNotFound }
+        return try await GuestSession.query(on: req.db)
+            .filter(\.$tokenHash == tokenHash).filter(\.$owner.$id == ownerID).first()
     }
 
     /// A user id from the path; anything that is not one names no user (`404`).

@@ -16,7 +16,11 @@ struct FastQuery: Sendable {
     enum Bind: Sendable {
         case int(Int)
         case text(String)
+        case date(Date)
         case null
+
+        static func optional(_ value: Int?) -> Bind { value.map(Bind.int) ?? .null }
+        static func optional(_ value: String?) -> Bind { value.map(Bind.text) ?? .null }
     }
 
     let sql: String
@@ -40,6 +44,11 @@ struct FastQuery: Sendable {
         try await all(on: db, read).first
     }
 
+    /// Runs a statement whose rows, if any, are not needed.
+    func run(on db: any Database) async throws {
+        _ = try await all(on: db) { _ in () }
+    }
+
     /// The template as SQLKit's query string: the literal parts, with the binds between them.
     private var queryString: SQLQueryString {
         let parts = sql.split(separator: "?", omittingEmptySubsequences: false)
@@ -49,6 +58,7 @@ struct FastQuery: Sendable {
             switch bind {
             case .int(let value): query.appendInterpolation(bind: value)
             case .text(let value): query.appendInterpolation(bind: value)
+            case .date(let value): query.appendInterpolation(bind: value)
             case .null: query.appendInterpolation(bind: Int?.none)
             }
             query.appendLiteral(String(part))
@@ -62,6 +72,7 @@ extension FastQuery.Bind {
         switch self {
         case .int(let value): .integer(value)
         case .text(let value): .text(value)
+        case .date(let value): value.sqliteData ?? .null // what Fluent's SQLite encoder writes for a Date
         case .null: .null
         }
     }
