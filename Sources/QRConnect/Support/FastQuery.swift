@@ -17,6 +17,7 @@ struct FastQuery: Sendable {
         case int(Int)
         case text(String)
         case date(Date)
+        case uuid(UUID)
         case null
 
         static func optional(_ value: Int?) -> Bind { value.map(Bind.int) ?? .null }
@@ -59,6 +60,7 @@ struct FastQuery: Sendable {
             case .int(let value): query.appendInterpolation(bind: value)
             case .text(let value): query.appendInterpolation(bind: value)
             case .date(let value): query.appendInterpolation(bind: value)
+            case .uuid(let value): query.appendInterpolation(bind: value)
             case .null: query.appendInterpolation(bind: Int?.none)
             }
             query.appendLiteral(String(part))
@@ -73,6 +75,7 @@ extension FastQuery.Bind {
         case .int(let value): .integer(value)
         case .text(let value): .text(value)
         case .date(let value): value.sqliteData ?? .null // what Fluent's SQLite encoder writes for a Date
+        case .uuid(let value): .text(value.uuidString) // likewise for a UUID (its Encodable form)
         case .null: .null
         }
     }

@@ -11,16 +11,17 @@ import Vapor
 enum TagAvailability {
     static func guestsMayWrite(to ownerID: Int, through tag: UUID?, on db: any Database) async throws -> Bool {
         // One indexed range over the owner's tags (`qr_codes_owner_idx`), counted in the database.
-        let row = try await (db as! any SQLDatabase).raw("""
-            SELECT COUNT(*) AS tags, COUNT(paused_at) AS paused,
-                   COUNT(CASE WHEN token = \(bind: tag) THEN paused_at END) AS named_paused
-            FROM qr_codes WHERE owner_id = \(bind: ownerID)
-            """).first()
-        guard let row else { return true }
-        let tags = try row.decode(column: "tags", as: Int.self)
-        let paused = try row.decode(column: "paused", as: Int.self)
-        let namedPaused = try row.decode(column: "named_paused", as: Int.self)
-        return namedPaused == 0 && (tags == 0 || paused < tags)
+        // (Without a tag the named count is a constant: a NULL bind compared with a UUID column
+        // has no type PostgreSQL can infer.)
+        let named = tag == nil ? "0" : "COUNT(CASE WHEN token = ? THEN paused_at END)"
+        let counts = try await FastQuery("""
+            SELECT COUNT(*) AS tags, COUNT(paused_at) AS paused, \(named) AS named_paused
+            FROM qr_codes WHERE owner_id = ?
+            """, (tag.map { [FastQuery.Bind.uuid($0)] } ?? []) + [.int(ownerID)]).first(on: db) { row in
+            (tags: try row.int("tags"), paused: try row.int("paused"), namedPaused: try row.int("named_paused"))
+        }
+        guard let counts else { return true }
+        return counts.namedPaused == 0 && (counts.tags == 0 || counts.paused < counts.tags)
     }
 
     /// What a finder sees about one of the owner's tags: `nil` if the token is not theirs.
