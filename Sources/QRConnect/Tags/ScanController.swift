@@ -10,14 +10,14 @@ struct ScanController: RouteCollection {
 
     func scan(req: Request) async throws -> ScanOutcome {
         let body = try await req.decodeJSONObject(ScanRequest.self)
-        guard let code = try await QRCode.query(on: req.db).filter(\.$token == body.token).first() else {
+        guard let code = try await ScannedCode.find(token: body.token, on: req.db) else {
             // Guessing tokens gets slow: past the limit, a wrong guess is a 429, not a 404.
             try await req.enforcePerAddress(\.addressUnknownScans)
             throw APIError.qrNotFound
         }
-        guard code.retiredAt == nil else { throw APIError.qrRetired }
-        if let ownerID = code.$owner.id {
-            return try await .linked(code, to: ownerID, on: req.db)
+        guard !code.isRetired else { throw APIError.qrRetired }
+        if code.ownerID != nil {
+            return try .linked(code)
         }
         guard let user = req.auth.get(User.self) else {
             return .inactive(claimCodeRequired: code.claimCodeHash != nil)
@@ -26,23 +26,21 @@ struct ScanController: RouteCollection {
             guard let typed = body.claimCode else { return .claimCodeRequired }
             try await Self.checkClaimCode(typed, against: expected, of: code, req: req)
         }
-        let codeID = code.id!
+        let codeID = code.id
         let userID = user.id!
         let claimed = try await req.write { db in try await Self.claim(codeID: codeID, for: userID, on: db) }
         if claimed {
             return .activated(for: user)
         }
         // Someone else claimed it between our read and our write: theirs it stays.
-        guard let taken = try await QRCode.find(codeID, on: req.db), let ownerID = taken.$owner.id else {
-            throw APIError.qrNotFound
-        }
-        return try await .linked(taken, to: ownerID, on: req.db)
+        guard let taken = try await ScannedCode.find(token: body.token, on: req.db) else { throw APIError.qrNotFound }
+        return try .linked(taken)
     }
 
     /// Every try counts against the caller's address and against the code, right or wrong: were
     /// only wrong tries counted, a guesser past the limit would still learn the right code from
     /// the one answer that is not a `429`.
-    private static func checkClaimCode(_ typed: String, against expected: String, of code: QRCode, req: Request) async throws {
+    private static func checkClaimCode(_ typed: String, against expected: String, of code: ScannedCode, req: Request) async throws {
         try await req.enforcePerAddress(\.addressClaimAttempts)
         try await req.enforce(\.codeClaimAttempts, for: code.token.uuidString.lowercased())
         guard let claimCode = ClaimCode(typed: typed), claimCode.hash(for: code.token) == expected else {
@@ -117,11 +115,10 @@ struct ScanOutcome: Content {
         ScanOutcome(status: "activated", ownerID: owner.id, nom: owner.displayName, chatURL: chatPath(owner.id!))
     }
 
-    static func linked(_ code: QRCode, to ownerID: Int, on db: any Database) async throws -> ScanOutcome {
-        guard let owner = try await User.find(ownerID, on: db) else { throw APIError.qrNotFound }
+    static func linked(_ code: ScannedCode) throws -> ScanOutcome {
+        guard let ownerID = code.ownerID, let name = code.ownerName else { throw APIError.qrNotFound }
         return ScanOutcome(
-            status: "linked", ownerID: ownerID, nom: owner.displayName, chatURL: chatPath(ownerID),
-            tag: PublicTagState(paused: code.pausedAt != nil, lostMessage: code.lostMessage))
+            status: "linked", ownerID: ownerID, nom: name, chatURL: chatPath(ownerID), tag: code.publicState)
     }
 
     /// Where a finder writes to this owner (the web page of the guest chat).
