@@ -6,18 +6,34 @@
 # rounds (A B A B, so that a noisy minute hits both), wrk -t2 -c32 for 5 s per scenario:
 # reading the discussion, the owner's guest inbox, GET /api/auth/me (the control: one query),
 # a user -> user send, a guest send with X-Guest-Token. Prints req/s per binary and round.
+# With HOT_PATHS_POSTGRES=postgres://user:pass@host:port/db (e.g. scripts/postgres-up's URL), each
+# binary gets a fresh PostgreSQL database instead (created next to that one, migrated, dropped after).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if (($# == 0)); then set -- "$here/../.build-release/release/qrconnect"; fi
 limits=(LOG_LEVEL=warning BCRYPT_COST=4 RATE_LIMIT_IP_REGISTRATIONS=off RATE_LIMIT_IP_MESSAGES=off
         RATE_LIMIT_INBOX_MESSAGES=off RATE_LIMIT_IP_GUEST_SESSIONS=off RATE_LIMIT_GUEST_MESSAGES=off)
-work=$(mktemp -d); pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+work=$(mktemp -d); pids=(); databases=()
+pg=${HOT_PATHS_POSTGRES:-}
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true; sleep 0.5
+  for db in "${databases[@]}"; do psql -q "$pg" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
 declare -A port a_token a_id b_token guest
 n=0
 for bin in "$@"; do
   n=$((n + 1)); p=$((8200 + n)); dir="$work/$n"; mkdir -p "$dir"
-  (cd "$dir" && env "${limits[@]}" "$(realpath "$bin")" serve --port $p >server.log 2>&1) & pids+=($!)
+  database=()
+  if [[ -n $pg ]]; then
+    db=hot_paths_$$_$n; databases+=($db)
+    psql -q "$pg" -c "CREATE DATABASE $db" >/dev/null
+    database=(DATABASE_URL="${pg%/*}/$db")
+    (cd "$dir" && env "${limits[@]}" "${database[@]}" "$(realpath "$bin")" migrate --yes >migrate.log 2>&1)
+  fi
+  (cd "$dir" && exec env "${limits[@]}" "${database[@]}" "$(realpath "$bin")" serve --port $p >server.log 2>&1) & pids+=($!)
   for _ in $(seq 100); do curl -sf localhost:$p/healthz >/dev/null && break; sleep 0.1; done
   reg() { curl -s -X POST localhost:$p/api/auth/register -H 'Content-Type: application/json' \
             -d "{\"username\":\"$1\",\"password\":\"password1\"}" | python3 -c 'import sys,json;d=json.load(sys.stdin);print(d["token"],d["user"]["id"])'; }
