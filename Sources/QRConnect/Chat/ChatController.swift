@@ -194,15 +194,14 @@ struct ChatController: RouteCollection {
 
     /// The presenting guest's session with `ownerID`: `401` without a token the server issued,
     /// `404` for an unknown owner, nil if this guest never wrote to that owner.
-    private static func guestSession(_ req: Request, ownerID: Int) async throws -> GuestSession? {
+    private static func guestSession(_ req: Request, ownerID: Int) async throws -> GuestThread? {
         guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
         let tokenHash = SecretToken.hash(token)
         guard try await GuestSession.exist(tokenHash: tokenHash, on: req.db) else {
             throw APIError.invalidGuestToken
         }
         guard try await MessageStore.userExists(ownerID, on: req.db) else { throw APIError.userNotFound }
-        return try await GuestSession.query(on: req.db)
-            .filter(\.$tokenHash == tokenHash).filter(\.$owner.$id == ownerID).first()
+        return try await GuestThread.find(tokenHash: tokenHash, ownerID: ownerID, on: req.db)
     }
 
     /// A user id from the path; anything that is not one names no user (`404`).

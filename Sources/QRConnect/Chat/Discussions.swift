@@ -23,7 +23,7 @@ struct Discussions: Sendable {
     }
 
     /// A guest reads their own conversation with its owner.
-    func guestThreadForGuest(_ session: GuestSession, page: PageRequest) async throws -> MessagePage {
+    func guestThreadForGuest(_ session: GuestThread, page: PageRequest) async throws -> MessagePage {
         var session = session
         if session.guestUnread > 0 {
             session = try await markRead(session, by: .guest)
@@ -56,7 +56,7 @@ struct Discussions: Sendable {
     }
 
     /// A guest marks their conversation read.
-    func guestMarksThreadRead(_ session: GuestSession) async throws -> Int {
+    func guestMarksThreadRead(_ session: GuestThread) async throws -> Int {
         try await markRead(session, by: .guest).guestReadUpTo
     }
 
@@ -68,8 +68,8 @@ struct Discussions: Sendable {
 
     // MARK: the work
 
-    private func guestSession(ownerID: Int, pseudo: String) async throws -> GuestSession? {
-        try await GuestSession.query(on: db).filter(\.$owner.$id == ownerID).filter(\.$pseudo == pseudo).first()
+    private func guestSession(ownerID: Int, pseudo: String) async throws -> GuestThread? {
+        try await GuestThread.find(ownerID: ownerID, pseudo: pseudo, on: db)
     }
 
     /// The two inbox rows of a discussion between two users (none if they never wrote), by the
@@ -85,8 +85,8 @@ struct Discussions: Sendable {
         }
     }
 
-    private func guestThreadPage(_ session: GuestSession, page: PageRequest) async throws -> MessagePage {
-        let sessionID = session.id!
+    private func guestThreadPage(_ session: GuestThread, page: PageRequest) async throws -> MessagePage {
+        let sessionID = session.id
         let marks = ReadMarks.guestThread(session)
         let (messages, hasOlder) = try await page.messages(on: db, in: "guest_session_id = ?", [.int(sessionID)])
         return MessagePage(
@@ -94,20 +94,21 @@ struct Discussions: Sendable {
     }
 
     /// Sets one side's unread count to zero and its read mark to the newest message, and says so.
-    private func markRead(_ session: GuestSession, by reader: ReadReceipt.Reader) async throws -> GuestSession {
-        let sessionID = session.id!
+    private func markRead(_ session: GuestThread, by reader: ReadReceipt.Reader) async throws -> GuestThread {
+        let sessionID = session.id
         // A column prefix chosen here, never by input.
         let side = reader == .owner ? "owner" : "guest"
         let updated = try await writer.transaction(on: db) { db in
-            try await (db as! any SQLDatabase).raw("""
+            guard let session = try await FastQuery("""
                 UPDATE guest_sessions
-                SET \(unsafeRaw: side)_unread = 0, \(unsafeRaw: side)_read_up_to = COALESCE(last_message_id, 0)
-                WHERE id = \(bind: sessionID)
-                """).run()
-            guard let session = try await GuestSession.find(sessionID, on: db) else { throw APIError.guestNotFound }
+                SET \(side)_unread = 0, \(side)_read_up_to = COALESCE(last_message_id, 0)
+                WHERE id = ?
+                RETURNING \(GuestThread.columns)
+                """, [.int(sessionID)]).first(on: db, GuestThread.init(columns:))
+            else { throw APIError.guestNotFound }
             return session
         }
-        let ownerID = updated.$owner.id
+        let ownerID = updated.ownerID
         await announce(ReadReceipt(
             reader: reader, readerID: reader == .owner ? ownerID : nil, ownerID: ownerID, pseudo: updated.pseudo,
             readUpTo: reader == .owner ? updated.ownerReadUpTo : updated.guestReadUpTo,

@@ -53,6 +53,7 @@ final class GuestSession: Model, @unchecked Sendable {
 extension GuestSession {
     /// Whether this token was issued by the server: some session holds its hash.
     static func exist(tokenHash: String, on db: any Database) async throws -> Bool {
-        try await query(on: db).filter(\.$tokenHash == tokenHash).first() != nil
+        try await FastQuery("SELECT id FROM guest_sessions WHERE token_hash = ? LIMIT 1", [.text(tokenHash)])
+            .first(on: db) { try $0.int("id") } != nil
     }
 }

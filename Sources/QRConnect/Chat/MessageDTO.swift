@@ -74,6 +74,10 @@ struct ReadMarks: Sendable {
         guestThread(ownerID: session.$owner.id, ownerReadUpTo: session.ownerReadUpTo, guestReadUpTo: session.guestReadUpTo)
     }
 
+    static func guestThread(_ session: GuestThread) -> ReadMarks {
+        guestThread(ownerID: session.ownerID, ownerReadUpTo: session.ownerReadUpTo, guestReadUpTo: session.guestReadUpTo)
+    }
+
     static func guestThread(ownerID: Int, ownerReadUpTo: Int, guestReadUpTo: Int) -> ReadMarks {
         ReadMarks([ownerID: ownerReadUpTo, nil: guestReadUpTo])
     }
