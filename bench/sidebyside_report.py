@@ -102,7 +102,9 @@ def main():
               "- Durability: QRConnect's SQLite runs `synchronous=FULL` (a message is fsynced before its "
               "`201`); the peer's runs WAL with `synchronous=NORMAL`, which does not fsync at commit. "
               "The PostgreSQL server is `scripts/postgres-up`'s throwaway one (`fsync=off`, "
-              "`synchronous_commit=off`): it is not durable either.",
+              "`synchronous_commit=off`): it is not durable either. Its database is `ANALYZE`d after "
+              "seeding, as autovacuum would have done in service (without statistics the planner sorts "
+              "all 5 000 guests for the inbox's first page).",
               "- Reading a discussion marks it read in both (an `UPDATE`); the reader here has nothing "
               "unread, so it changes no row and the scenario stays a read.",
               "- `conversations-anonymes`: the peer answers `pseudos` only; QRConnect also returns "
