@@ -14,75 +14,55 @@ import Vapor
 
     @Test func overTheTotalCapTheExtraConnectionGets503AndTheOthersKeepWorking() async throws {
         try await withTestApp(.sqlite, configure: { $0.maxConnections = 20; $0.maxConnectionsPerAddress = nil }) { app in
-            // setup: 20 connections, each served once (so each was admitted)
-            let port = try app.port
-            var open: [RawConnection] = []
-            for _ in 0..<20 {
-                let connection = try await RawConnection.open(port: port)
-                #expect(try await connection.get("/healthz") == 200)
-                open.append(connection)
-            }
-
-            // check: the 21st is answered 503, told to retry, and closed
-            let extra = try await RawConnection.open(port: port)
-            try await extra.waitUntilClosed()
-            #expect(extra.received.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "got \(extra.received.debugDescription)")
+            let extra = try await Self.fillCloseAndRefill(port: try app.port, cap: 20, closing: 5)
+            // the refusal is told to retry, and closed
             #expect(extra.received.contains("\r\nRetry-After: 1\r\n"))
             #expect(extra.received.contains("\r\nConnection: close\r\n"))
-
-            // check: the first 20 still work (keep-alive)
-            for connection in open { #expect(try await connection.get("/healthz") == 200) }
-
-            // act: close 5 of them
-            for connection in open.prefix(5) { try await connection.close() }
-            open.removeFirst(5)
-
-            // check: 5 new connections are accepted again (once the server has seen the closes)...
-            for _ in 0..<5 {
-                let connection = try await RawConnection.openAdmitted(port: port)
-                #expect(try await connection.get("/healthz") == 200)
-                open.append(connection)
-            }
-            // ...and the cap still holds at 20
-            let oneTooMany = try await RawConnection.open(port: port)
-            try await oneTooMany.waitUntilClosed()
-            #expect(oneTooMany.received.hasPrefix("HTTP/1.1 503"))
-            for connection in open { try await connection.close() }
         }
     }
 
     @Test func overThePerAddressCapTheExtraConnectionGets503() async throws {
         try await withTestApp(.sqlite, configure: { $0.maxConnectionsPerAddress = 5 }) { app in
-            // setup: 5 connections from 127.0.0.1
-            let port = try app.port
-            var open: [RawConnection] = []
-            for _ in 0..<5 {
-                let connection = try await RawConnection.open(port: port)
-                #expect(try await connection.get("/healthz") == 200)
-                open.append(connection)
-            }
-
-            // check: the 6th is refused, the 5 still work
-            let extra = try await RawConnection.open(port: port)
-            try await extra.waitUntilClosed()
-            #expect(extra.received.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "got \(extra.received.debugDescription)")
-            for connection in open { #expect(try await connection.get("/healthz") == 200) }
-
-            // act: close 2
-            for connection in open.prefix(2) { try await connection.close() }
-            open.removeFirst(2)
-
-            // check: 2 more are accepted, then the cap holds again
-            for _ in 0..<2 {
-                let connection = try await RawConnection.openAdmitted(port: port)
-                #expect(try await connection.get("/healthz") == 200)
-                open.append(connection)
-            }
-            let oneTooMany = try await RawConnection.open(port: port)
-            try await oneTooMany.waitUntilClosed()
-            #expect(oneTooMany.received.hasPrefix("HTTP/1.1 503"))
-            for connection in open { try await connection.close() }
+            // all from 127.0.0.1
+            _ = try await Self.fillCloseAndRefill(port: try app.port, cap: 5, closing: 2)
         }
+    }
+
+    /// The life of a cap of `cap` connections: that many are each served once (so each was
+    /// admitted); the next is answered 503 and closed while the first ones still work; after
+    /// `closing` of them close, that many are admitted again, and then the cap holds once more.
+    /// Returns the first refused connection, for its answer's headers.
+    static func fillCloseAndRefill(port: Int, cap: Int, closing: Int) async throws -> RawConnection {
+        // setup
+        var open: [RawConnection] = []
+        for _ in 0..<cap {
+            let connection = try await RawConnection.open(port: port)
+            #expect(try await connection.get("/healthz") == 200)
+            open.append(connection)
+        }
+
+        // check: the extra one is refused, the others still work (keep-alive)
+        let extra = try await RawConnection.open(port: port)
+        try await extra.waitUntilClosed()
+        #expect(extra.received.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"), "got \(extra.received.debugDescription)")
+        for connection in open { #expect(try await connection.get("/healthz") == 200) }
+
+        // act: close some
+        for connection in open.prefix(closing) { try await connection.close() }
+        open.removeFirst(closing)
+
+        // check: as many are accepted again (once the server has seen the closes)...
+        for _ in 0..<closing {
+            let connection = try await RawConnection.openAdmitted(port: port)
+            #expect(try await connection.get("/healthz") == 200)
+            open.append(connection)
+        }
+        // ...and the cap still holds
+        let oneTooMany = try await RawConnection.open(port: port)
+        try await oneTooMany.waitUntilClosed()
+        #expect(oneTooMany.received.hasPrefix("HTTP/1.1 503"))
+        for connection in open { try await connection.close() }
+        return extra
     }
 
     @Test func behindATrustedProxyThereIsNoPerAddressCap() async throws {

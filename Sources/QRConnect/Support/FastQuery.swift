@@ -2,7 +2,6 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
-import SQLKit
 
 /// A read on the hottest paths (signing in, a page of messages, an inbox), written as plain SQL
 /// with `?` placeholders, whose rows are read column by column into plain values.
@@ -11,8 +10,7 @@ import SQLKit
 /// `Codable` row decoder (type lookups by mangled name for every optional column of every row).
 /// It goes straight to the driver: on SQLite the SQL text as written with binds as `SQLiteData`;
 /// on PostgreSQL with the placeholders numbered (`$1`, `$2`…) and binds as `PostgresData`; columns
-/// read from the driver's row by the driver's own decoding. Any other database goes through
-/// SQLKit, one column at a time.
+/// read from the driver's row by the driver's own decoding. (The service runs on nothing else.)
 /// Templates must not hold a `?` other than the placeholders (no `?` in string literals).
 struct FastQuery: Sendable {
     enum Bind: Sendable {
@@ -39,12 +37,11 @@ struct FastQuery: Sendable {
             let rows = try await sqlite.query(sql, binds.map(\.sqliteData))
             return try rows.map { try read(SQLiteColumns(row: $0)) }
         }
-        if let postgres = db as? any PostgresDatabase {
-            let result = try await postgres.query(postgresSQL, binds.map(\.postgresData)).get()
-            return try result.rows.map { try read(PostgresColumns(row: $0.makeRandomAccess())) }
+        guard let postgres = db as? any PostgresDatabase else {
+            preconditionFailure("FastQuery runs on SQLite or PostgreSQL, not on \(type(of: db))")
         }
-        let rows = try await (db as! any SQLDatabase).raw(queryString).all()
-        return try rows.map { try read(SQLRowColumns(row: $0)) }
+        let result = try await postgres.query(postgresSQL, binds.map(\.postgresData)).get()
+        return try result.rows.map { try read(PostgresColumns(row: $0.makeRandomAccess())) }
     }
 
     func first<T>(on db: any Database, _ read: (any ColumnReader) throws -> T) async throws -> T? {
@@ -70,24 +67,6 @@ struct FastQuery: Sendable {
             }
         }
         return numbered
-    }
-
-    /// The template as SQLKit's query string: the literal parts, with the binds between them.
-    private var queryString: SQLQueryString {
-        let parts = sql.split(separator: "?", omittingEmptySubsequences: false)
-        precondition(parts.count == binds.count + 1, "FastQuery: \(binds.count) binds for \(parts.count - 1) placeholders")
-        var query = SQLQueryString(String(parts[0]))
-        for (bind, part) in zip(binds, parts.dropFirst()) {
-            switch bind {
-            case .int(let value): query.appendInterpolation(bind: value)
-            case .text(let value): query.appendInterpolation(bind: value)
-            case .date(let value): query.appendInterpolation(bind: value)
-            case .uuid(let value): query.appendInterpolation(bind: value)
-            case .null: query.appendInterpolation(bind: Int?.none)
-            }
-            query.appendLiteral(String(part))
-        }
-        return query
     }
 }
 
@@ -176,17 +155,4 @@ private struct PostgresColumns: ColumnReader {
     func string(_ column: String) throws -> String { try row[column].decode(String.self) }
     func optionalString(_ column: String) throws -> String? { try row[column].decode(String?.self) }
     func optionalDate(_ column: String) throws -> Date? { try row[column].decode(Date?.self) }
-}
-
-/// Any other SQLKit row, one column at a time.
-private struct SQLRowColumns: ColumnReader {
-    let row: any SQLRow
-
-    func int(_ column: String) throws -> Int { try row.decode(column: column, as: Int.self) }
-    func optionalInt(_ column: String) throws -> Int? { try row.decodeNil(column: column) ? nil : int(column) }
-    func string(_ column: String) throws -> String { try row.decode(column: column, as: String.self) }
-    func optionalString(_ column: String) throws -> String? { try row.decodeNil(column: column) ? nil : string(column) }
-    func optionalDate(_ column: String) throws -> Date? {
-        try row.decodeNil(column: column) ? nil : row.decode(column: column, as: Date.self)
-    }
 }

@@ -61,6 +61,8 @@ struct JSONWriter {
         raw("]")
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     private mutating func escape(_ byte: UInt8) {
         switch byte {
         case UInt8(ascii: "\""): raw("\\\"")
@@ -71,10 +73,9 @@ struct JSONWriter {
         case 0x08: raw("\\b")
         case 0x0C: raw("\\f")
         default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
             buffer.writeStaticString("\\u00")
-            buffer.writeInteger(hex[Int(byte >> 4)])
-            buffer.writeInteger(hex[Int(byte & 0x0F)])
+            buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
+            buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
         }
     }
 
