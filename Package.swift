@@ -21,6 +21,7 @@ let package = Package(
             name: "QRConnect",
             dependencies: [
                 "QRCodeEncoder",
+                "CSQLiteSupport",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -29,6 +30,8 @@ let package = Package(
             // The web pages' HTML, CSS and JavaScript, served as they are (no build step).
             resources: [.copy("Web/Resources")]
         ),
+        // One C call into SQLite that Swift cannot make (a variadic function): see its header.
+        .target(name: "CSQLiteSupport"),
         // QR Code Model 2 encoding and rendering (SVG, PNG): no server knowledge, no dependencies.
         .target(name: "QRCodeEncoder"),
         // The executable: read the environment, configure, run a command.

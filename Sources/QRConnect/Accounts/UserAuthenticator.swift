@@ -6,17 +6,36 @@ import Vapor
 /// No header: the request goes on anonymously (guests are anonymous). A header that does not
 /// name a live key is a `401`, never an anonymous request: a client whose key was revoked must
 /// learn it rather than silently act as a guest.
-struct UserAuthenticator: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if let header = request.headers.first(name: .authorization) {
-            let key = try Self.key(from: header)
-            guard let (tokenID, user) = try await Self.lookUp(key: key, on: request.db) else {
-                throw APIError.invalidToken
-            }
-            request.auth.login(user)
-            request.accessTokenID = tokenID
+///
+/// A plain (future-based) middleware: on SQLite the lookup is read right away (`FastQuery`'s
+/// direct path), so the request needs no task of its own here; elsewhere it waits in one.
+struct UserAuthenticator: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard let header = request.headers.first(name: .authorization) else {
+            return next.respond(to: request)
         }
-        return try await next.respond(to: request)
+        do {
+            let query = try Self.lookUp(key: Self.key(from: header))
+            if let rows = try query.allRightAway(on: request.db, Self.signedIn) {
+                return try Self.signIn(request, rows.first, next)
+            }
+            return request.eventLoop.makeFutureWithTask {
+                try await query.all(on: request.db, Self.signedIn)
+            }.flatMap { rows in
+                do { return try Self.signIn(request, rows.first, next) } catch { return request.eventLoop.makeFailedFuture(error) }
+            }
+        } catch {
+            return request.eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    private static func signIn(
+        _ request: Request, _ found: (tokenID: Int, user: User)?, _ next: any Responder
+    ) throws -> EventLoopFuture<Response> {
+        guard let (tokenID, user) = found else { throw APIError.invalidToken }
+        request.auth.login(user)
+        request.accessTokenID = tokenID
+        return next.respond(to: request)
     }
 
     private static func key(from header: String) throws -> String {
@@ -31,14 +50,16 @@ struct UserAuthenticator: AsyncMiddleware {
 
     /// One indexed lookup: the key's hash joined to its user. Every request that signs in runs
     /// it, so it is a `FastQuery` read into a `User` by hand rather than two hydrated models.
-    private static func lookUp(key: String, on db: any Database) async throws -> (tokenID: Int, user: User)? {
-        try await FastQuery("""
+    private static func lookUp(key: String) -> FastQuery {
+        FastQuery("""
             SELECT t.id AS token_id, u.id, u.username, u.username_key, u.password_hash, u.display_name, u.created_at
             FROM access_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = ?
-            """, [.text(SecretToken.hash(key))]).first(on: db) { row in
-            (try row.int("token_id"), try User(columns: row))
-        }
+            """, [.text(SecretToken.hash(key))])
+    }
+
+    private static func signedIn(_ row: any ColumnReader) throws -> (tokenID: Int, user: User) {
+        (try row.int("token_id"), try User(columns: row))
     }
 }
 

@@ -12,6 +12,9 @@ enum DatabaseSetup {
         case .sqlite(let path):
             // SQLite has one connection per event loop (the driver's choice: more would only contend).
             app.databases.use(.sqlite(.file(path), connectionPoolTimeout: poolTimeout, sqlLogLevel: .trace), as: .sqlite)
+            // ...and hot reads go to connections of the service's own, on the calling thread.
+            app.sqliteReaders = SQLiteReaders(path: path)
+            app.lifecycle.use(SQLiteReadersLifecycle())
         case .postgres(let url, let searchPath):
             var postgres = try SQLPostgresConfiguration(url: url)
             postgres.searchPath = searchPath

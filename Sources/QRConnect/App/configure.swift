@@ -37,6 +37,9 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
     app.middleware.use(ErrorResponseMiddleware())
     app.middleware.use(CrossSiteRequestGuard())
+    if let readers = app.sqliteReaders {
+        app.middleware.use(SQLiteDirectMiddleware(readers: readers))
+    }
     app.middleware.use(UserAuthenticator())
 
     try routes(app)

@@ -7,12 +7,15 @@ import Vapor
 /// check costs nothing: a write or a WebSocket upgrade that carries the cookie must come from a
 /// page of this site, as `Sec-Fetch-Site` and `Origin` (set by browsers, not by scripts) say.
 /// Requests without the cookie (API clients with headers) are not concerned.
-struct CrossSiteRequestGuard: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+///
+/// A plain (future-based) middleware: it never waits, and an `AsyncMiddleware` would start a
+/// task of its own for every request.
+struct CrossSiteRequestGuard: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if request.cookies[GuestIdentity.cookieName] != nil, Self.acts(request), Self.isCrossSite(request) {
-            throw APIError.crossSiteRequest
+            return request.eventLoop.makeFailedFuture(APIError.crossSiteRequest)
         }
-        return try await next.respond(to: request)
+        return next.respond(to: request)
     }
 
     /// Anything but a read, and WebSocket upgrades (a GET that opens a channel both ways).

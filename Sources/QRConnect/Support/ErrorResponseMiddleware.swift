@@ -5,11 +5,11 @@ import Vapor
 /// Renders every error as the contract's JSON error body and keeps internals out of 5xx answers.
 ///
 /// Replaces Vapor's `ErrorMiddleware`, which answers `{"error": true, "reason": ...}`.
-struct ErrorResponseMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
+/// A plain (future-based) middleware: an `AsyncMiddleware` would start a task of its own for
+/// every request.
+struct ErrorResponseMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapErrorThrowing { error in
             let apiError = Self.apiError(for: error)
             if apiError.status.code >= 500 {
                 request.logger.report(error: error)

@@ -33,6 +33,9 @@ struct FastQuery: Sendable {
     }
 
     func all<T>(on db: any Database, _ read: (any ColumnReader) throws -> T) async throws -> [T] {
+        if let rows = try allRightAway(on: db, read) {
+            return rows
+        }
         if let sqlite = db as? any SQLiteDatabase {
             let rows = try await sqlite.query(sql, binds.map(\.sqliteData))
             return try rows.map { try read(SQLiteColumns(row: $0)) }
@@ -42,6 +45,21 @@ struct FastQuery: Sendable {
         }
         let result = try await postgres.query(postgresSQL, binds.map(\.postgresData)).get()
         return try result.rows.map { try read(PostgresColumns(row: $0.makeRandomAccess())) }
+    }
+
+    /// The rows, read on the calling thread without waiting, where that can be done (SQLite,
+    /// Support/SQLite): inside a write batch on the batch's connection; in a request, a read on one
+    /// of the service's own readers. Nil otherwise (PostgreSQL, or a write outside a batch): the
+    /// statement was not run.
+    func allRightAway<T>(on db: any Database, _ read: (any ColumnReader) throws -> T) throws -> [T]? {
+        guard db is any SQLiteDatabase else { return nil }
+        if let writer = SQLiteDirect.writer, let rows = try writer.run(sql, binds, requireReadOnly: false, read) {
+            return rows
+        }
+        if let readers = SQLiteDirect.readers {
+            return try readers.withConnection { try $0.run(sql, binds, requireReadOnly: true, read) }
+        }
+        return nil
     }
 
     func first<T>(on db: any Database, _ read: (any ColumnReader) throws -> T) async throws -> T? {

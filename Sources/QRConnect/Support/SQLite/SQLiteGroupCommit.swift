@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQLiteDriver
 import SQLKit
 
 /// SQLite's single writer, committing in groups.
@@ -52,36 +53,29 @@ actor SQLiteGroupCommit {
 
     /// One transaction for the batch: each job's outcome, or the same failure for all when the
     /// transaction itself could not commit (then none of them was stored).
+    ///
+    /// `BEGIN IMMEDIATE` (which may wait for another process's write lock) and `COMMIT` (which
+    /// waits for the fsync) go through the driver, on its thread pool; the jobs' own statements
+    /// and the savepoints run on this thread, on the same connection (`SQLiteDirect.writer`).
     private static func commit(_ batch: [Job], on db: any Database) async -> [Result<any Sendable, any Error>] {
         do {
             return try await db.withConnection { conn in
                 let sql = conn as! any SQLDatabase
+                let driverConnection = try await (conn as! any SQLiteDatabase)
+                    .withConnection { $0.eventLoop.makeSucceededFuture($0) }.get()
+                let direct = try SQLiteDirectConnection.borrowing(driverConnection)
+                defer { direct.close() }
                 try await sql.raw("BEGIN IMMEDIATE").run()
                 do {
-                    var outcomes: [Result<any Sendable, any Error>] = []
-                    if batch.count == 1 {
-                        // Alone, a job needs no savepoint: if it fails, the whole transaction goes.
-                        do {
-                            outcomes.append(.success(try await batch[0].body(conn)))
-                        } catch {
-                            try await sql.raw("ROLLBACK").run()
-                            return [.failure(error)]
-                        }
-                    } else {
-                        for job in batch {
-                            try await sql.raw("SAVEPOINT job").run()
-                            do {
-                                let value = try await job.body(conn)
-                                try await sql.raw("RELEASE job").run()
-                                outcomes.append(.success(value))
-                            } catch {
-                                try await sql.raw("ROLLBACK TO job").run()
-                                try await sql.raw("RELEASE job").run()
-                                outcomes.append(.failure(error))
-                            }
-                        }
+                    let outcomes = try await SQLiteDirect.$writer.withValue(direct) {
+                        try await runJobs(batch, on: conn, direct: direct)
                     }
-                    try await sql.raw("COMMIT").run()
+                    // Alone, a job has no savepoint: if it failed, the whole transaction goes.
+                    if batch.count == 1, case .failure = outcomes[0] {
+                        try await sql.raw("ROLLBACK").run()
+                    } else {
+                        try await sql.raw("COMMIT").run()
+                    }
                     return outcomes
                 } catch {
                     try? await sql.raw("ROLLBACK").run()
@@ -91,5 +85,37 @@ actor SQLiteGroupCommit {
         } catch {
             return batch.map { _ in .failure(error) }
         }
+    }
+
+    /// Each job in its own savepoint, so that one that fails is undone alone. A job alone needs
+    /// no savepoint: the caller rolls the transaction back if it failed.
+    private static func runJobs(
+        _ batch: [Job], on conn: any Database, direct: SQLiteDirectConnection
+    ) async throws -> [Result<any Sendable, any Error>] {
+        if batch.count == 1 {
+            do {
+                return [.success(try await batch[0].body(conn))]
+            } catch {
+                return [.failure(error)]
+            }
+        }
+        var outcomes: [Result<any Sendable, any Error>] = []
+        for job in batch {
+            try execute("SAVEPOINT job", on: direct)
+            do {
+                let value = try await job.body(conn)
+                try execute("RELEASE job", on: direct)
+                outcomes.append(.success(value))
+            } catch {
+                try execute("ROLLBACK TO job", on: direct)
+                try execute("RELEASE job", on: direct)
+                outcomes.append(.failure(error))
+            }
+        }
+        return outcomes
+    }
+
+    private static func execute(_ statement: String, on direct: SQLiteDirectConnection) throws {
+        _ = try direct.run(statement, [], requireReadOnly: false) { _ in () }
     }
 }
