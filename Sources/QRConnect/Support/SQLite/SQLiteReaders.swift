@@ -9,7 +9,13 @@ import Vapor
 /// connections than threads that read at once (the cooperative pool and the event loops: a handful).
 final class SQLiteReaders: Sendable {
     private let path: String
-    private let idle = NIOLockedValueBox<(connections: [SQLiteDirectConnection], isShutDown: Bool)>(([], false))
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var idle: [SQLiteDirectConnection] = []
+        var isShutDown = false
+        var readsServed = 0
+    }
 
     init(path: String) {
         self.path = path
@@ -17,15 +23,16 @@ final class SQLiteReaders: Sendable {
 
     /// Runs `body` with a connection no one else uses meanwhile.
     func withConnection<T>(_ body: (SQLiteDirectConnection) throws -> T) throws -> T {
-        let lent = try idle.withLockedValue { state -> SQLiteDirectConnection? in
+        let lent = try state.withLockedValue { state -> SQLiteDirectConnection? in
             guard !state.isShutDown else { throw SQLiteDirectError(code: 21, message: "readers shut down") }
-            return state.connections.popLast()
+            return state.idle.popLast()
         }
         let connection = try lent ?? SQLiteDirectConnection.openReader(path: path)
         defer {
-            let keep = idle.withLockedValue { state -> Bool in
+            let keep = state.withLockedValue { state -> Bool in
+                state.readsServed += 1
                 guard !state.isShutDown else { return false }
-                state.connections.append(connection)
+                state.idle.append(connection)
                 return true
             }
             if !keep { connection.close() }
@@ -33,12 +40,17 @@ final class SQLiteReaders: Sendable {
         return try body(connection)
     }
 
+    /// How many reads the readers have served (the tests see by it that requests take this path).
+    var readsServed: Int {
+        state.withLockedValue { $0.readsServed }
+    }
+
     /// Closes the idle connections; a read still running closes its own when it ends.
     func shutDown() {
-        let connections = idle.withLockedValue { state in
+        let connections = state.withLockedValue { state in
             state.isShutDown = true
-            defer { state.connections = [] }
-            return state.connections
+            defer { state.idle = [] }
+            return state.idle
         }
         for connection in connections { connection.close() }
     }
@@ -56,12 +68,17 @@ enum SQLiteDirect {
 }
 
 /// Lends the application's SQLite readers to everything that serves the request.
-struct SQLiteDirectMiddleware: AsyncMiddleware {
+///
+/// A plain (future-based) middleware that binds the task-local for the synchronous part of the
+/// chain: the middlewares after it run inside that scope, and the handler's task, which Vapor
+/// starts there, inherits the binding (a task copies the task-locals bound where it is created).
+/// An `AsyncMiddleware` would cost a task of its own per request.
+struct SQLiteDirectMiddleware: Middleware {
     let readers: SQLiteReaders
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        try await SQLiteDirect.$readers.withValue(readers) {
-            try await next.respond(to: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        SQLiteDirect.$readers.withValue(readers) {
+            next.respond(to: request)
         }
     }
 }
