@@ -63,7 +63,11 @@ struct MessageStore: Sendable {
         to ownerID: Int, presentedToken: String?, knownSession: GuestSessionRef? = nil, requestedPseudo: String?,
         content: String, addressHash: String? = nil
     ) async throws -> Sent {
-        guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
+        // A session with this owner says the owner exists (deleting an account deletes its
+        // sessions); without one, an unknown owner is a 404 before anything is written.
+        if knownSession == nil {
+            guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
+        }
         return try await writer.transaction(on: db) { db in
             var session = knownSession
             var token = presentedToken
@@ -71,6 +75,8 @@ struct MessageStore: Sendable {
             // counts the message says so by touching no row.
             if let known = session, try await !Self.countIncoming(on: known, on: db) {
                 session = nil
+                // ...and the owner too, with their account.
+                guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
             }
             if session == nil {
                 let opened = try await Self.openSession(

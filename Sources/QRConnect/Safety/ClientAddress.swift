@@ -1,5 +1,6 @@
 import Crypto
 import Fluent
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -8,15 +9,19 @@ import Vapor
 /// Limits and blocks need to recognise an address again; nothing needs the address itself. The
 /// HMAC key is `IP_HASH_SECRET` or, when unset, one made on first use and shared by all processes
 /// through the database. Owners never see any of it.
-actor ClientAddressHasher {
+///
+/// Not an actor: once the key is known (from the first use on), hashing needs no hop to another
+/// executor and no database handle, only a read of the key under a lock.
+final class ClientAddressHasher: Sendable {
     private let configuredSecret: String?
-    private var key: SymmetricKey?
+    private let key = NIOLockedValueBox<SymmetricKey?>(nil)
 
     init(secret: String?) {
         self.configuredSecret = secret
     }
 
-    func hash(_ address: String, on db: any Database) async throws -> String {
+    /// `db` is asked for only the first time, to read or make the shared secret.
+    func hash(_ address: String, on db: () -> any Database) async throws -> String {
         let key = try await self.key(on: db)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(address.utf8), using: key)
         return Self.hex(Data(mac).prefix(16))
@@ -37,16 +42,17 @@ actor ClientAddressHasher {
         }
     }
 
-    private func key(on db: any Database) async throws -> SymmetricKey {
-        if let key { return key }
+    private func key(on db: () -> any Database) async throws -> SymmetricKey {
+        if let known = key.withLockedValue({ $0 }) { return known }
         let secret: String
         if let configuredSecret {
             secret = configuredSecret
         } else {
-            secret = try await Self.sharedSecret(on: db)
+            // Two first uses at once both read the one stored secret: the same key either way.
+            secret = try await Self.sharedSecret(on: db())
         }
         let made = SymmetricKey(data: SHA256.hash(data: Data(secret.utf8)))
-        key = made
+        key.withLockedValue { $0 = made }
         return made
     }
 
@@ -77,7 +83,7 @@ extension Request {
 
     /// The keyed hash of `clientAddress`.
     func clientAddressHash() async throws -> String {
-        try await application.clientAddressHasher.hash(clientAddress, on: db)
+        try await application.clientAddressHasher.hash(clientAddress, on: { self.db })
     }
 }
 
