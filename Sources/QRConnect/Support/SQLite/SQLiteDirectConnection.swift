@@ -35,8 +35,9 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     static func openReader(path: String) throws -> SQLiteDirectConnection {
         var handle: OpaquePointer?
         // NOMUTEX: SQLite takes no lock of its own on every call (each column read would take
-        // one); `lock` already keeps the connection to one thread at a time.
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        // one); `lock` already keeps the connection to one thread at a time. URI and extended result
+        // codes as the driver opens its own.
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE
         let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
