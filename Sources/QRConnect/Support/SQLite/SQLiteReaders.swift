@@ -1,12 +1,13 @@
 import NIOConcurrencyHelpers
 import Vapor
+import VaporCSQLite
 
 /// Connections of the service's own for reading the SQLite file, lent one per read.
 ///
 /// In WAL mode a reader sees the last committed state and never waits for the writer, so reads
 /// need neither the driver's pool nor its threads: a read takes an idle connection (or opens one),
 /// runs its statement on the calling thread, and gives the connection back. There are never more
-/// connections than threads that read at once (the cooperative pool and the event loops: a handful).
+/// connections than threads that ever read at once (those that serve requests: a handful).
 final class SQLiteReaders: Sendable {
     private let path: String
     private let state = NIOLockedValueBox(State())
@@ -24,7 +25,7 @@ final class SQLiteReaders: Sendable {
     /// Runs `body` with a connection no one else uses meanwhile.
     func withConnection<T>(_ body: (SQLiteDirectConnection) throws -> T) throws -> T {
         let lent = try state.withLockedValue { state -> SQLiteDirectConnection? in
-            guard !state.isShutDown else { throw SQLiteDirectError(code: 21, message: "readers shut down") }
+            guard !state.isShutDown else { throw SQLiteDirectError(code: SQLITE_MISUSE, message: "readers shut down") }
             return state.idle.popLast()
         }
         let connection = try lent ?? SQLiteDirectConnection.openReader(path: path)
