@@ -17,12 +17,12 @@ struct UserAuthenticator: Middleware {
         do {
             let query = try Self.lookUp(key: Self.key(from: header))
             if let rows = try query.allRightAway(on: request.db, Self.signedIn) {
-                return try Self.signIn(request, rows.first, next)
+                return Self.signIn(request, rows.first, next)
             }
             return request.eventLoop.makeFutureWithTask {
                 try await query.all(on: request.db, Self.signedIn)
             }.flatMap { rows in
-                do { return try Self.signIn(request, rows.first, next) } catch { return request.eventLoop.makeFailedFuture(error) }
+                Self.signIn(request, rows.first, next)
             }
         } catch {
             return request.eventLoop.makeFailedFuture(error)
@@ -31,8 +31,8 @@ struct UserAuthenticator: Middleware {
 
     private static func signIn(
         _ request: Request, _ found: (tokenID: Int, user: User)?, _ next: any Responder
-    ) throws -> EventLoopFuture<Response> {
-        guard let (tokenID, user) = found else { throw APIError.invalidToken }
+    ) -> EventLoopFuture<Response> {
+        guard let (tokenID, user) = found else { return request.eventLoop.makeFailedFuture(APIError.invalidToken) }
         request.auth.login(user)
         request.accessTokenID = tokenID
         return next.respond(to: request)

@@ -24,22 +24,7 @@ final class ClientAddressHasher: Sendable {
     func hash(_ address: String, on db: () -> any Database) async throws -> String {
         let key = try await self.key(on: db)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(address.utf8), using: key)
-        return Self.hex(Data(mac).prefix(16))
-    }
-
-    /// Lower-case hexadecimal, written by hand: `String(format:)` per byte was a visible part of
-    /// a guest send's CPU.
-    static func hex(_ bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
-            var index = 0
-            for byte in bytes {
-                buffer[index] = digits[Int(byte >> 4)]
-                buffer[index + 1] = digits[Int(byte & 0x0f)]
-                index += 2
-            }
-            return index
-        }
+        return Data(mac).prefix(16).hex
     }
 
     private func key(on db: () -> any Database) async throws -> SymmetricKey {

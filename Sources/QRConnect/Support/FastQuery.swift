@@ -121,6 +121,19 @@ protocol ColumnReader {
     func optionalDate(_ column: String) throws -> Date?
 }
 
+extension ColumnReader {
+    /// A column that must not be NULL, for readers whose driver has no non-optional read of its own.
+    func int(_ column: String) throws -> Int {
+        guard let value = try optionalInt(column) else { throw ColumnTypeMismatch(column: column, expected: "an integer") }
+        return value
+    }
+
+    func string(_ column: String) throws -> String {
+        guard let value = try optionalString(column) else { throw ColumnTypeMismatch(column: column, expected: "text") }
+        return value
+    }
+}
+
 struct ColumnTypeMismatch: Error, CustomStringConvertible {
     let column: String
     let expected: String
@@ -131,22 +144,12 @@ struct ColumnTypeMismatch: Error, CustomStringConvertible {
 private struct SQLiteColumns: ColumnReader {
     let row: SQLiteRow
 
-    func int(_ column: String) throws -> Int {
-        guard let value = try optionalInt(column) else { throw ColumnTypeMismatch(column: column, expected: "an integer") }
-        return value
-    }
-
     func optionalInt(_ column: String) throws -> Int? {
         switch row.column(column) {
         case .integer(let value): return value
         case .null, nil: return nil
         default: throw ColumnTypeMismatch(column: column, expected: "an integer")
         }
-    }
-
-    func string(_ column: String) throws -> String {
-        guard let value = try optionalString(column) else { throw ColumnTypeMismatch(column: column, expected: "text") }
-        return value
     }
 
     func optionalString(_ column: String) throws -> String? {
