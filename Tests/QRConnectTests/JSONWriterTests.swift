@@ -28,6 +28,37 @@ import Vapor
         #expect(written != nil && written == encoded)
     }
 
+    @Test(arguments: [0, 7, -1, 9, 10, 99, 100, -45_678, 1_000_000_007, Int.max, Int.min])
+    func numbersWriteAsSwiftPrintsThem(_ value: Int) {
+        var json = JSONWriter(capacity: 1)
+        json.raw("[")
+        json.int(value)
+        json.raw(",")
+        json.int(value)
+        json.raw("]")
+        #expect(String(buffer: json.buffer) == "[\(value),\(value)]")
+    }
+
+    @Test func aMessageReadsBackFromItsWireForm() throws {
+        // setup
+        let dto = MessageDTO(
+            StoredMessage(id: 9, senderID: 4, receiverID: nil, guestSessionID: 2, pairLowID: nil, pairHighID: nil,
+                          senderName: "Ana", pseudo: "Invité-1", content: "Bonjour", createdAt: Date(timeIntervalSince1970: 1_764_000_000.123)),
+            read: false)
+
+        // act
+        var json = JSONWriter()
+        dto.write(to: &json)
+        let decoded = try JSONDecoder().decode(MessageDTO.self, from: Data(buffer: json.buffer))
+
+        // check
+        #expect(decoded.id == 9 && decoded.sender == 4 && decoded.receiver == nil && decoded.pseudo == "Invité-1")
+        #expect(abs(decoded.created.timeIntervalSince1970 - 1_764_000_000.123) < 0.001)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(MessageDTO.self, from: Data(String(buffer: json.buffer).replacingOccurrences(of: ".123Z", with: "").utf8))
+        }
+    }
+
     @Test func listsWriteAsTheyEncode() throws {
         // setup
         let message = MessageDTO(

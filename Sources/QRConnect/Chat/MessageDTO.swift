@@ -11,7 +11,8 @@ struct MessageDTO: Content {
     let receiver: Int?
     let pseudo: String?
     let content: String
-    let createdAt: String
+    /// Written as `created_at` in the wire form (`WireTime`).
+    let created: Date
     /// Whether the receiving side has read it.
     let read: Bool
 
@@ -28,12 +29,28 @@ struct MessageDTO: Content {
         self.receiver = message.receiverID
         self.pseudo = message.pseudo
         self.content = message.content
-        self.createdAt = WireTime.string(from: message.createdAt ?? Date())
+        self.created = message.createdAt ?? Date()
         self.read = read
     }
 
     init(_ message: Message, read: Bool) {
         self.init(StoredMessage(message), read: read)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int.self, forKey: .id)
+        sender = try container.decode(Int?.self, forKey: .sender)
+        senderName = try container.decode(String.self, forKey: .senderName)
+        receiver = try container.decode(Int?.self, forKey: .receiver)
+        pseudo = try container.decode(String?.self, forKey: .pseudo)
+        content = try container.decode(String.self, forKey: .content)
+        let createdAt = try container.decode(String.self, forKey: .createdAt)
+        guard let created = WireTime.date(from: createdAt) else {
+            throw DecodingError.dataCorruptedError(forKey: .createdAt, in: container, debugDescription: "not a wire time")
+        }
+        self.created = created
+        read = try container.decode(Bool.self, forKey: .read)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -44,7 +61,7 @@ struct MessageDTO: Content {
         try container.encode(receiver, forKey: .receiver)
         try container.encode(pseudo, forKey: .pseudo)
         try container.encode(content, forKey: .content)
-        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(WireTime.string(from: created), forKey: .createdAt)
         try container.encode(read, forKey: .read)
     }
 }
@@ -57,7 +74,7 @@ extension MessageDTO: JSONWritable {
         json.raw(",\"receiver\":"); json.int(receiver)
         json.raw(",\"pseudo\":"); json.string(pseudo)
         json.raw(",\"content\":"); json.string(content)
-        json.raw(",\"created_at\":"); json.string(createdAt)
+        json.raw(",\"created_at\":"); json.timestamp(created)
         json.raw(",\"read\":"); json.bool(read)
         json.raw("}")
     }
