@@ -118,6 +118,10 @@ import Vapor
                 ("receiver=\(setting.owner.id)&content=hello", "application/x-www-form-urlencoded"),
                 ("--b\r\nContent-Disposition: form-data; name=\"content\"\r\n\r\nhello\r\n--b--\r\n", "multipart/form-data; boundary=b"),
                 (json, "application/xml"),
+                (json, "application/jsonp"),
+                (json, "text/json"),
+                (json, "application/+json"),
+                (json, ""),
                 (json, nil),
             ]
 
@@ -134,9 +138,11 @@ import Vapor
             }
             try await setting.expectUnchanged("bodies not declared as JSON")
 
-            // the same JSON declared as JSON goes through
-            let accepted = try await setting.send(json, as: .guest, contentType: "application/json; charset=utf-8")
-            #expect(accepted.status == .created)
+            // the same JSON declared as JSON goes through, however the type is written
+            for contentType in ["application/json; charset=utf-8", "Application/JSON", " application/json ;charset=UTF-8", "application/vnd.api+json"] {
+                let accepted = try await setting.send(json, as: .guest, contentType: contentType)
+                #expect(accepted.status == .created, "\(contentType)")
+            }
         }
     }
 

@@ -33,7 +33,7 @@ struct AccountDataController: RouteCollection {
     func export(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let userID = user.id!
-        let db = req.db
+        let db = req.database
         let tags = try await QRCode.query(on: db).filter(\.$owner.$id == userID).sort(\.$activatedAt).all()
         let sessions = try await GuestSession.query(on: db).filter(\.$owner.$id == userID).sort(\.$id).all()
         let renderer = MessageRenderer(db: db)

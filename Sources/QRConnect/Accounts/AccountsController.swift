@@ -36,7 +36,7 @@ struct AccountsController: RouteCollection {
         // A name registration refuses belongs to no account; not looking it up also keeps a NUL,
         // which PostgreSQL refuses in a query, away from the database.
         let user: User? = if AccountRules.isValidUsername(body.username) {
-            try await User.query(on: req.db).filter(\.$usernameKey == body.username.lowercased()).first()
+            try await User.query(on: req.database).filter(\.$usernameKey == body.username.lowercased()).first()
         } else {
             nil
         }

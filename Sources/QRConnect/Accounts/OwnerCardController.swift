@@ -16,13 +16,13 @@ struct OwnerCardController: RouteCollection {
 
     func card(req: Request) async throws -> OwnerCard {
         guard let id = req.parameters.get("owner_id", as: Int.self), id >= 1,
-              let owner = try await User.find(id, on: req.db)
+              let owner = try await User.find(id, on: req.database)
         else { throw APIError.userNotFound }
         // A `tag` that is not a token is one no owner has: the same `"tag": null`.
         let tagParameter = req.query[String.self, at: "tag"]
         let tag = tagParameter.flatMap { UUID(uuidString: $0.trimmed) }
-        let state = try await tag.asyncMap { try await TagAvailability.publicState(of: $0, ownerID: id, on: req.db) } ?? nil
-        let available = try await TagAvailability.guestsMayWrite(to: id, through: state == nil ? nil : tag, on: req.db)
+        let state = try await tag.asyncMap { try await TagAvailability.publicState(of: $0, ownerID: id, on: req.database) } ?? nil
+        let available = try await TagAvailability.guestsMayWrite(to: id, through: state == nil ? nil : tag, on: req.database)
         return OwnerCard(id: id, displayName: owner.displayName, available: available,
                          tag: tagParameter == nil ? .omitted : .present(state))
     }

@@ -16,11 +16,11 @@ struct UserAuthenticator: Middleware {
         }
         do {
             let query = try Self.lookUp(key: Self.key(from: header))
-            if let rows = try query.allRightAway(on: request.db, Self.signedIn) {
+            if let rows = try query.allRightAway(on: request.database, Self.signedIn) {
                 return Self.signIn(request, rows.first, next)
             }
             return request.eventLoop.makeFutureWithTask {
-                try await query.all(on: request.db, Self.signedIn)
+                try await query.all(on: request.database, Self.signedIn)
             }.flatMap { rows in
                 Self.signIn(request, rows.first, next)
             }

@@ -11,7 +11,7 @@ struct HealthController: RouteCollection {
 
     func health(req: Request) async throws -> [String: String] {
         do {
-            try await (req.db as! any SQLDatabase).raw("SELECT 1").run()
+            try await (req.database as! any SQLDatabase).raw("SELECT 1").run()
         } catch {
             req.logger.warning("health check: database unreachable: \(String(reflecting: error))")
             throw APIError.databaseBusy

@@ -38,7 +38,7 @@ struct ChatController: RouteCollection {
         } else {
             let ownerID = try body.requireReceiver()
             let presentedToken = GuestIdentity.presentedToken(req)
-            // The store's handle, not `req.db` again: each `req.db` builds a new one, under a lock
+            // The store's handle, not `req.database` again: each `req.database` builds a new one, under a lock
             // the whole application shares (a visible cost in a profile of guest sends).
             guard try await TagAvailability.guestsMayWrite(to: ownerID, through: body.tag, on: store.db) else {
                 throw APIError.ownerUnavailable
@@ -107,7 +107,7 @@ struct ChatController: RouteCollection {
             return thread
         }
         // Nothing between them: `[]` for a user, `404` for an id that names nobody.
-        guard try await User.find(partnerID, on: req.db) != nil else { throw APIError.userNotFound }
+        guard try await User.find(partnerID, on: req.database) != nil else { throw APIError.userNotFound }
         return .empty
     }
 
@@ -138,7 +138,7 @@ struct ChatController: RouteCollection {
             if let pseudo = body.pseudo {
                 readUpTo = try await discussions.ownerMarksGuestThreadRead(ownerID: user.id!, pseudo: pseudo)
             } else if let partnerID = body.userID {
-                guard try await User.find(partnerID, on: req.db) != nil else { throw APIError.userNotFound }
+                guard try await User.find(partnerID, on: req.database) != nil else { throw APIError.userNotFound }
                 readUpTo = try await discussions.userMarksDirectThreadRead(userID: user.id!, partnerID: partnerID)
             } else {
                 throw APIError.invalid(["pseudo": ["Indiquez pseudo ou user_id."]])
@@ -201,11 +201,11 @@ struct ChatController: RouteCollection {
     private static func guestSession(_ req: Request, ownerID: Int) async throws -> GuestThread? {
         guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
         let tokenHash = SecretToken.hash(token)
-        guard try await GuestSession.exist(tokenHash: tokenHash, on: req.db) else {
+        guard try await GuestSession.exist(tokenHash: tokenHash, on: req.database) else {
             throw APIError.invalidGuestToken
         }
-        guard try await MessageStore.userExists(ownerID, on: req.db) else { throw APIError.userNotFound }
-        return try await GuestThread.find(tokenHash: tokenHash, ownerID: ownerID, on: req.db)
+        guard try await MessageStore.userExists(ownerID, on: req.database) else { throw APIError.userNotFound }
+        return try await GuestThread.find(tokenHash: tokenHash, ownerID: ownerID, on: req.database)
     }
 
     /// A user id from the path; anything that is not one names no user (`404`).

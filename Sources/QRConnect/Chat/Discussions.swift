@@ -146,6 +146,6 @@ struct DirectSide: Sendable {
 extension Request {
     var discussions: Discussions {
         let realtime = application.realtime
-        return Discussions(db: db, writer: application.writer, announce: { await realtime.announce($0) })
+        return Discussions(db: database, writer: application.writer, announce: { await realtime.announce($0) })
     }
 }

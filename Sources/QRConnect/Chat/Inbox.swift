@@ -136,5 +136,5 @@ struct DirectConversationList: Content, AsyncResponseEncodable, JSONWritable {
 }
 
 extension Request {
-    var inbox: Inbox { Inbox(db: db) }
+    var inbox: Inbox { Inbox(db: database) }
 }

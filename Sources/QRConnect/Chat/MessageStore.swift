@@ -240,5 +240,5 @@ struct GuestSessionRef: Sendable {
 }
 
 extension Request {
-    var messageStore: MessageStore { MessageStore(db: db, writer: application.writer) }
+    var messageStore: MessageStore { MessageStore(db: database, writer: application.writer) }
 }

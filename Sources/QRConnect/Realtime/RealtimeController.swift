@@ -25,13 +25,13 @@ struct RealtimeController: RouteCollection {
         let since = try Self.since(req)
         let realtime = req.application.realtime
         return req.webSocket(maxFrameSize: .init(integerLiteral: Self.maxFrameSize)) { req, socket in
-            await realtime.serve(socket, party: party, since: since, database: req.db)
+            await realtime.serve(socket, party: party, since: since, database: req.database)
         }
     }
 
     func issueTicket(req: Request) async throws -> Response {
         let userID = try req.requireUserID()
-        let ticket = try await SocketTicket.issue(for: userID, on: req.db, writer: req.application.writer)
+        let ticket = try await SocketTicket.issue(for: userID, on: req.database, writer: req.application.writer)
         return try await TicketResponse(ticket: ticket, expiresIn: Int(SocketTicket.lifetime))
             .encodeResponse(status: .created, for: req)
     }
@@ -39,7 +39,7 @@ struct RealtimeController: RouteCollection {
     private static func party(for req: Request) async throws -> Party {
         if let ticket = req.query[String.self, at: "ticket"] {
             guard SecretToken.isPlausible(ticket),
-                  let userID = try await SocketTicket.redeem(ticket, on: req.db, writer: req.application.writer)
+                  let userID = try await SocketTicket.redeem(ticket, on: req.database, writer: req.application.writer)
             else { throw APIError.invalidTicket }
             return .user(userID)
         }
@@ -48,7 +48,7 @@ struct RealtimeController: RouteCollection {
         }
         if let token = GuestIdentity.presentedToken(req) {
             let tokenHash = SecretToken.hash(token)
-            guard try await GuestSession.exist(tokenHash: tokenHash, on: req.db) else {
+            guard try await GuestSession.exist(tokenHash: tokenHash, on: req.database) else {
                 throw APIError.invalidGuestToken
             }
             return .guest(tokenHash: tokenHash)

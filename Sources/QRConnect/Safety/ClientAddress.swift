@@ -68,7 +68,7 @@ extension Request {
 
     /// The keyed hash of `clientAddress`.
     func clientAddressHash() async throws -> String {
-        try await application.clientAddressHasher.hash(clientAddress, on: { self.db })
+        try await application.clientAddressHasher.hash(clientAddress, on: { self.database })
     }
 }
 

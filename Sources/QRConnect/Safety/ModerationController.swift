@@ -59,7 +59,7 @@ struct ModerationController: RouteCollection {
     /// `{"pseudos": [...]}`: the guests this owner blocked, to unblock them.
     func blocked(req: Request) async throws -> [String: [String]] {
         let ownerID = try req.requireUserID()
-        let sessions = try await GuestSession.query(on: req.db)
+        let sessions = try await GuestSession.query(on: req.database)
             .filter(\.$owner.$id == ownerID).filter(\.$blockedAt != nil)
             .sort(\.$blockedAt, .descending).limit(PageRequest.maxLimit).all()
         return ["pseudos": sessions.map(\.pseudo)]
@@ -74,13 +74,13 @@ struct ModerationController: RouteCollection {
         report.$reporter.id = reporterID
         report.reason = body.reason
         if let pseudo = body.pseudo {
-            guard let session = try await Self.session(ownerID: reporterID, pseudo: pseudo, on: req.db) else {
+            guard let session = try await Self.session(ownerID: reporterID, pseudo: pseudo, on: req.database) else {
                 throw APIError.guestNotFound
             }
             report.$guestSession.id = session.id
             report.pseudo = pseudo
         } else if let userID = body.userID {
-            guard try await User.find(userID, on: req.db) != nil else { throw APIError.userNotFound }
+            guard try await User.find(userID, on: req.database) != nil else { throw APIError.userNotFound }
             report.$reportedUser.id = userID
         } else {
             throw APIError.invalid(["pseudo": ["Indiquez pseudo ou user_id."]])

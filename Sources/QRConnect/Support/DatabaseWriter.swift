@@ -45,6 +45,6 @@ extension Application {
 extension Request {
     /// Runs `body` in one write transaction on this request's database.
     func write<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await application.writer.transaction(on: db, body)
+        try await application.writer.transaction(on: database, body)
     }
 }

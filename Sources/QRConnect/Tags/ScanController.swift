@@ -10,7 +10,7 @@ struct ScanController: RouteCollection {
 
     func scan(req: Request) async throws -> ScanOutcome {
         let body = try await req.decodeJSONObject(ScanRequest.self)
-        guard let code = try await ScannedCode.find(token: body.token, on: req.db) else {
+        guard let code = try await ScannedCode.find(token: body.token, on: req.database) else {
             // Guessing tokens gets slow: past the limit, a wrong guess is a 429, not a 404.
             try await req.enforcePerAddress(\.addressUnknownScans)
             throw APIError.qrNotFound
@@ -33,7 +33,7 @@ struct ScanController: RouteCollection {
             return .activated(for: user)
         }
         // Someone else claimed it between our read and our write: theirs it stays.
-        guard let taken = try await ScannedCode.find(token: body.token, on: req.db) else { throw APIError.qrNotFound }
+        guard let taken = try await ScannedCode.find(token: body.token, on: req.database) else { throw APIError.qrNotFound }
         return try .linked(taken)
     }
 

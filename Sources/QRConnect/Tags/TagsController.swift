@@ -41,7 +41,7 @@ struct TagsController: RouteCollection {
     private static func ownedTag(_ req: Request) async throws -> QRCode {
         let ownerID = try req.requireUserID()
         guard let raw = req.parameters.get("token"), let token = UUID(uuidString: raw),
-              let code = try await QRCode.query(on: req.db).filter(\.$token == token).filter(\.$owner.$id == ownerID).first()
+              let code = try await QRCode.query(on: req.database).filter(\.$token == token).filter(\.$owner.$id == ownerID).first()
         else { throw APIError.qrNotFound }
         return code
     }
@@ -58,7 +58,7 @@ struct TagsController: RouteCollection {
     /// The caller's tags, most recently activated first. Served by `qr_codes_owner_idx`.
     func list(req: Request) async throws -> TagList {
         let ownerID = try req.requireUserID()
-        let codes = try await QRCode.query(on: req.db)
+        let codes = try await QRCode.query(on: req.database)
             .filter(\.$owner.$id == ownerID)
             .sort(\.$activatedAt, .descending)
             .sort(\.$id, .descending)
