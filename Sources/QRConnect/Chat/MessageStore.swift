@@ -11,7 +11,10 @@ import Vapor
 /// the same order (lower user id first), so they cannot deadlock.
 ///
 /// Every statement is hand-written SQL (`FastQuery`): a send is the service's hottest write,
-/// and profiling showed Fluent's model reflection as the largest part of its CPU.
+/// and profiling showed Fluent's model reflection as the largest part of its CPU. On PostgreSQL
+/// a user's send and a returning guest's send are one call of a server-side function that runs
+/// the same statements (migration `AddPostgresSendFunctions`), so that the row lock is not held
+/// across round trips.
 struct MessageStore: Sendable {
     let db: any Database
     let writer: DatabaseWriter
@@ -30,6 +33,9 @@ struct MessageStore: Sendable {
         let senderID = sender.id!
         guard receiverID != senderID else { throw APIError.cannotWriteToSelf }
         let senderName = sender.displayName
+        if writer.kind == .postgres {
+            return try await postgresSendDirect(from: senderID, to: receiverID, senderName: senderName, content: content)
+        }
         return try await writer.transaction(on: db) { db in
             guard try await Self.userExists(receiverID, on: db) else { throw APIError.userNotFound }
             let (low, high) = (min(senderID, receiverID), max(senderID, receiverID))
@@ -67,6 +73,10 @@ struct MessageStore: Sendable {
         // sessions); without one, an unknown owner is a 404 before anything is written.
         if knownSession == nil {
             guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
+        }
+        if writer.kind == .postgres, let known = knownSession,
+           let sent = try await postgresAppendFromGuest(to: known, content: content, token: presentedToken) {
+            return sent
         }
         return try await writer.transaction(on: db) { db in
             var session = knownSession
@@ -180,6 +190,41 @@ struct MessageStore: Sendable {
             let message = try await Self.append(content, to: session, fromOwner: true, senderName: ownerName, on: db)
             return Sent(message: MessageDTO(message, read: false), parties: [.user(ownerID), .guest(tokenHash: session.tokenHash)])
         }
+    }
+
+    // MARK: on PostgreSQL, one round trip each
+
+    /// `sendDirect` as one call of `qrconnect_send_direct` (migration `AddPostgresSendFunctions`):
+    /// the same statements, run by the server in the call's own transaction.
+    private func postgresSendDirect(from senderID: Int, to receiverID: Int, senderName: String, content: String) async throws -> Sent {
+        let createdAt = Date()
+        let id = try await FastQuery("SELECT qrconnect_send_direct(?, ?, ?, ?, ?) AS id", [
+            .int(senderID), .int(receiverID), .text(senderName), .text(content), .date(createdAt),
+        ]).first(on: db) { try $0.optionalInt("id") }
+        guard let id = id ?? nil else { throw APIError.userNotFound }
+        let (low, high) = (min(senderID, receiverID), max(senderID, receiverID))
+        let message = StoredMessage(
+            id: id, senderID: senderID, receiverID: receiverID, guestSessionID: nil, pairLowID: low, pairHighID: high,
+            senderName: senderName, pseudo: nil, content: content, createdAt: createdAt)
+        return Sent(message: MessageDTO(message, read: false), parties: [.user(senderID), .user(receiverID)])
+    }
+
+    /// A guest's message on the session their token already holds, as one call of
+    /// `qrconnect_append_guest_message`. Nil, with nothing written, when the session was blocked
+    /// or deleted since it was looked up: the caller then takes the full way, which says why.
+    private func postgresAppendFromGuest(to session: GuestSessionRef, content: String, token: String?) async throws -> Sent? {
+        let createdAt = Date()
+        let id = try await FastQuery("SELECT qrconnect_append_guest_message(?, ?, ?, ?, ?) AS id", [
+            .int(session.id), .int(session.ownerID), .text(session.pseudo), .text(content), .date(createdAt),
+        ]).first(on: db) { try $0.optionalInt("id") }
+        guard let id = id ?? nil else { return nil }
+        let message = StoredMessage(
+            id: id, senderID: nil, receiverID: session.ownerID, guestSessionID: session.id, pairLowID: nil, pairHighID: nil,
+            senderName: session.pseudo, pseudo: session.pseudo, content: content, createdAt: createdAt)
+        return Sent(
+            message: MessageDTO(message, read: false),
+            parties: [.user(session.ownerID), .guest(tokenHash: session.tokenHash)],
+            guestToken: token)
     }
 
     // MARK: the statements

@@ -11,5 +11,6 @@ enum SchemaMigrations {
         CreateServerSecrets(),
         AddOwnerControls(),
         AddTagControls(),
+        AddPostgresSendFunctions(),
     ]
 }
