@@ -9,11 +9,8 @@ import Testing
 /// the named index serves them rather than a scan of the table.
 @Suite struct IndexUsageTests {
     /// (query, the index that must serve it)
-    static let queries: [(sql: String, index: String)] = [
-        ("""
-         SELECT g.owner_unread, m.* FROM guest_sessions g JOIN messages m ON m.id = g.last_message_id
-         WHERE g.owner_id = 1 AND g.blocked_at IS NULL ORDER BY g.last_message_id DESC LIMIT 100
-         """, "guest_sessions_owner_recent_idx"),
+    static func queries(_ database: TestDatabase) -> [(sql: String, index: String)] { [
+        (inboxQuery(database, ownerID: 1), "guest_sessions_owner_recent_idx"),
         ("SELECT * FROM direct_conversations WHERE user_id = 1 ORDER BY last_message_id DESC LIMIT 100",
          "direct_conversations_user_recent_idx"),
         ("SELECT * FROM messages WHERE guest_session_id = 1 AND id < 1000 ORDER BY id DESC LIMIT 101",
@@ -22,12 +19,19 @@ import Testing
          "messages_direct_thread_idx"),
         ("SELECT * FROM access_tokens WHERE token_hash = 'x'", "access_tokens_token_hash_key"),
         ("SELECT * FROM guest_sessions WHERE token_hash = 'x' AND owner_id = 1", "guest_sessions_token_owner_key"),
-    ]
+    ] }
+
+    /// The statement `Inbox.guestConversations` runs, its binds written in: a page of 100.
+    static func inboxQuery(_ database: TestDatabase, ownerID: Int) -> String {
+        Inbox.guestConversationsSQL(onPostgres: !database.isSQLite)
+            .replacingOccurrences(of: "owner_id = ?", with: "owner_id = \(ownerID)")
+            .replacingOccurrences(of: "LIMIT ?", with: "LIMIT 100")
+    }
 
     @Test(arguments: TestDatabase.all)
     func inboxAndPagingQueriesUseTheirIndexes(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
-            for (query, index) in Self.queries {
+            for (query, index) in Self.queries(database) {
                 let plan = try await Self.plan(of: query, database: database, on: app.db)
                 // SQLite names the index behind a UNIQUE constraint `sqlite_autoindex_<table>_N`.
                 let table = query.components(separatedBy: " FROM ")[1].split(whereSeparator: \.isWhitespace)[0]
@@ -40,11 +44,56 @@ import Testing
         }
     }
 
+    /// The inbox's last messages are looked up one by one by primary key, never found by walking
+    /// the messages table, even when the statistics predate most of the messages (PostgreSQL
+    /// otherwise merges the two ranges, reading every message newer than the page's oldest).
+    @Test(arguments: TestDatabase.all)
+    func inboxLooksUpItsLastMessagesByKeyWhateverTheStatistics(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup: one owner's 300 guest conversations, statistics gathered, then 20 000 newer
+            // messages elsewhere that the statistics have not seen
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("INSERT INTO users (username, username_key, password_hash, display_name) VALUES ('o', 'o', 'x', 'O'), ('p', 'p', 'x', 'P')").run()
+            let ids = try await sql.raw("SELECT id FROM users ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+            for guest in 1...300 {
+                try await sql.raw("""
+                    INSERT INTO guest_sessions (owner_id, token_hash, pseudo, owner_unread, guest_unread, owner_read_up_to, guest_read_up_to)
+                    VALUES (\(bind: ids[0]), \(bind: "t\(guest)"), \(bind: "g\(guest)"), 1, 0, 0, 0)
+                    """).run()
+                try await sql.raw("""
+                    INSERT INTO messages (receiver_id, guest_session_id, sender_name, pseudo, content)
+                    SELECT \(bind: ids[0]), id, pseudo, pseudo, 'hello' FROM guest_sessions WHERE pseudo = \(bind: "g\(guest)")
+                    """).run()
+            }
+            try await sql.raw("UPDATE guest_sessions SET last_message_id = (SELECT max(id) FROM messages m WHERE m.guest_session_id = guest_sessions.id)").run()
+            try await sql.raw("ANALYZE").run()
+            try await sql.raw("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                INSERT INTO messages (sender_id, receiver_id, pair_low_id, pair_high_id, sender_name, content)
+                SELECT \(bind: ids[0]), \(bind: ids[1]), \(bind: ids[0]), \(bind: ids[1]), 'O', 'x' FROM n
+                """).run()
+
+            // act
+            let plan = try await Self.plan(of: Self.inboxQuery(database, ownerID: ids[0]), database: database, on: app.db, steerAwayFromScans: false)
+
+            // check
+            if database.isSQLite {
+                #expect(plan.contains("SEARCH m USING INTEGER PRIMARY KEY"), "\(plan)")
+            } else {
+                #expect(plan.contains("Nested Loop") && plan.contains("Index Scan using messages_pkey on messages"), "\(plan)")
+                #expect(!plan.contains("Merge Join") && !plan.contains("Hash Join") && !plan.contains("Seq Scan on messages"), "\(plan)")
+            }
+        }
+    }
+
     /// The plan as one string. PostgreSQL is told to avoid sequential scans where it can, since
     /// on near-empty test tables it would rightly prefer them; what matters is that an index
     /// *can* serve the query with no sort.
-    static func plan(of query: String, database: TestDatabase, on db: any Database) async throws -> String {
+    static func plan(of query: String, database: TestDatabase, on db: any Database, steerAwayFromScans: Bool = true) async throws -> String {
         switch database {
+        case .postgres where !steerAwayFromScans:
+            let rows = try await (db as! any SQLDatabase).raw("EXPLAIN \(unsafeRaw: query)").all()
+            return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: " | ")
         case .sqlite:
             let rows = try await (db as! any SQLDatabase).raw("EXPLAIN QUERY PLAN \(unsafeRaw: query)").all()
             return try rows.map { try $0.decode(column: "detail", as: String.self) }.joined(separator: " | ")

@@ -9,20 +9,39 @@ struct Inbox: Sendable {
     /// Guests who wrote to `ownerID`, most recent conversation first: one backward range of
     /// `guest_sessions_owner_recent_idx`, each entry joined to its last message by primary key.
     /// Blocked guests leave the inbox (see `GET /api/chat/blocked/`).
+    ///
+    /// The page of sessions is taken first, in a subquery with its own `LIMIT`, and each entry's
+    /// message is then looked up by key. Left to choose, PostgreSQL joins the two otherwise when its
+    /// statistics predate the newest messages: merging with a backward walk of every message, or
+    /// hashing a scan of them all. Measured: 14.5 ms instead of 0.2 ms once 60 000 newer messages
+    /// had arrived, and a side-by-side inbox at 151 requests/s. So on PostgreSQL the lookup is a
+    /// `LATERAL` subquery that `OFFSET 0` keeps from being merged into a join; SQLite always looks
+    /// rows up by key in a join like this one (and has no `LATERAL`). The order is restored here.
     func guestConversations(ownerID: Int, limit: Int) async throws -> GuestConversationList {
-        let entries = try await FastQuery("""
-            SELECT g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(Self.lastMessageColumns)
-            FROM guest_sessions g JOIN messages m ON m.id = g.last_message_id
-            WHERE g.owner_id = ? AND g.blocked_at IS NULL
-            ORDER BY g.last_message_id DESC LIMIT ?
-            """, [.int(ownerID), .int(limit)]).all(on: db) { row in
+        let onPostgres = (db as? any SQLDatabase)?.dialect.name == "postgresql"
+        var entries = try await FastQuery(Self.guestConversationsSQL(onPostgres: onPostgres), [.int(ownerID), .int(limit)]).all(on: db) { row in
             let last = try StoredMessage(columns: row)
             let marks = ReadMarks.guestThread(
                 ownerID: ownerID, ownerReadUpTo: try row.int("owner_read_up_to"), guestReadUpTo: try row.int("guest_read_up_to"))
             return GuestConversationList.Entry(
                 pseudo: last.pseudo ?? "", lastMessage: marks.dto(last), unread: try row.int("owner_unread"))
         }
+        entries.sort { $0.lastMessage.id > $1.lastMessage.id }
         return GuestConversationList(pseudos: entries.map(\.pseudo), conversations: entries)
+    }
+
+    /// The statement of `guestConversations`; its binds are the owner's id and the limit.
+    static func guestConversationsSQL(onPostgres: Bool) -> String {
+        let lastMessage = onPostgres
+            ? "CROSS JOIN LATERAL (SELECT \(StoredMessage.columnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m"
+            : "JOIN messages m ON m.id = g.last_message_id"
+        return """
+            SELECT g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(lastMessageColumns)
+            FROM (SELECT owner_unread, owner_read_up_to, guest_read_up_to, last_message_id FROM guest_sessions
+                  WHERE owner_id = ? AND blocked_at IS NULL
+                  ORDER BY last_message_id DESC LIMIT ?) g
+            \(lastMessage)
+            """
     }
 
     /// The message columns, from `messages m`.
