@@ -44,7 +44,12 @@ struct FastQuery: Sendable {
             preconditionFailure("FastQuery runs on SQLite or PostgreSQL, not on \(type(of: db))")
         }
         let result = try await postgres.query(postgresSQL, binds.map(\.postgresData)).get()
-        return try result.rows.map { try read(PostgresColumns(row: $0.makeRandomAccess())) }
+        guard let first = result.rows.first else { return [] }
+        let reader = PostgresColumns(columns: ColumnLookup(names: first.makeRandomAccess().map(\.columnName)))
+        return try result.rows.map { row in
+            reader.startRow(row)
+            return try read(reader)
+        }
     }
 
     /// The rows, read on the calling thread without waiting, where that can be done (SQLite,
@@ -168,13 +173,31 @@ private struct SQLiteColumns: ColumnReader {
     }
 }
 
-/// A PostgreSQL row, each cell decoded by PostgresNIO from its binary form.
-private struct PostgresColumns: ColumnReader {
-    let row: PostgresRandomAccessRow
+/// The current row of a PostgreSQL result, each cell decoded by PostgresNIO from its binary form;
+/// columns found by `ColumnLookup` rather than by hashing each name (and an unknown name is an
+/// error, where PostgresNIO's lookup by name stops the process).
+private final class PostgresColumns: ColumnReader {
+    // One reader per result, used by one thread: no need for the runtime's check of overlapping
+    // accesses on every lookup.
+    @exclusivity(unchecked) private var columns: ColumnLookup
+    private var row: PostgresRandomAccessRow?
 
-    func int(_ column: String) throws -> Int { try row[column].decode(Int.self) }
-    func optionalInt(_ column: String) throws -> Int? { try row[column].decode(Int?.self) }
-    func string(_ column: String) throws -> String { try row[column].decode(String.self) }
-    func optionalString(_ column: String) throws -> String? { try row[column].decode(String?.self) }
-    func optionalDate(_ column: String) throws -> Date? { try row[column].decode(Date?.self) }
+    init(columns: ColumnLookup) {
+        self.columns = columns
+    }
+
+    func startRow(_ row: PostgresRow) {
+        self.row = row.makeRandomAccess()
+        columns.startRow()
+    }
+
+    private func cell(_ column: String) throws -> PostgresCell {
+        row![try columns.index(of: column)]
+    }
+
+    func int(_ column: String) throws -> Int { try cell(column).decode(Int.self) }
+    func optionalInt(_ column: String) throws -> Int? { try cell(column).decode(Int?.self) }
+    func string(_ column: String) throws -> String { try cell(column).decode(String.self) }
+    func optionalString(_ column: String) throws -> String? { try cell(column).decode(String?.self) }
+    func optionalDate(_ column: String) throws -> Date? { try cell(column).decode(Date?.self) }
 }

@@ -32,15 +32,21 @@ struct JSONWriter {
     }
 
     mutating func int(_ value: Int) {
-        // Digits appended last first, then turned around: no `String` made for each number.
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        let start = bytes.count
-        var magnitude = value.magnitude
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes[start...].reverse()
+        // Digits written last first into a scratch buffer on the stack: no `String` per number.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     mutating func int(_ value: Int?) {
@@ -52,21 +58,28 @@ struct JSONWriter {
     }
 
     mutating func string(_ value: String?) {
-        guard var text = value else { return raw("null") }
+        guard let value else { return raw("null") }
         bytes.append(UInt8(ascii: "\""))
-        text.withUTF8 { text in
-            // Most text needs no escaping: copy runs of plain bytes whole.
-            var runStart = 0
-            for index in text.indices {
-                let byte = text[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
-                escape(byte)
-                runStart = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
+        // Strings read from the database are native UTF-8, readable in place; others are copied.
+        if value.utf8.withContiguousStorageIfAvailable({ escaped($0) }) == nil {
+            var copy = value
+            copy.withUTF8 { escaped($0) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The bytes of a string's text, escaped for JSON.
+    private mutating func escaped(_ text: UnsafeBufferPointer<UInt8>) {
+        // Most text needs no escaping: copy runs of plain bytes whole.
+        var runStart = 0
+        for index in text.indices {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
+            escape(byte)
+            runStart = index + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
     }
 
     /// A time as a JSON string in the wire form (`WireTime`).

@@ -131,9 +131,9 @@ private final class PreparedStatement {
     let isReadOnly: Bool
     /// The result's column names, in order.
     let columns: [String]
-    /// Where each lookup of a row found its column, in the order the caller looks them up:
-    /// every run of a statement reads its rows the same way (see `DirectColumns`).
-    var lookups: [Int32] = []
+    /// Where the last run's lookups found their columns (`ColumnLookup`): every run of a
+    /// statement reads its rows the same way.
+    var lookups: [Int] = []
 
     init(_ raw: OpaquePointer) {
         self.raw = raw
@@ -157,8 +157,8 @@ private final class PreparedStatement {
             guard status == SQLITE_OK else { throw SQLiteDirectError(code: status, message: errorMessage()) }
         }
         var rows: [T] = []
-        let reader = DirectColumns(statement: raw, columns: columns, lookups: lookups)
-        defer { lookups = reader.lookups }
+        let reader = DirectColumns(statement: raw, columns: ColumnLookup(names: columns, remembered: lookups))
+        defer { lookups = reader.columns.remembered }
         while true {
             let status = sqlite_nio_sqlite3_step(raw)
             if status == SQLITE_ROW {
@@ -202,45 +202,24 @@ private final class PreparedStatement {
 /// SQLite copies a value bound with this destructor before the call returns.
 private let transientDestructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// The current row of a stepped statement, read by column name.
-///
-/// Callers read every row of a statement the same way (`StoredMessage(columns:)` asks for the
-/// same ten names in the same order), so the n-th lookup of a row is first tried where the n-th
-/// lookup of the rows before found its column: one comparison of two equal strings, which Swift
-/// settles without looking at their bytes. Scanning the names (a profile of a 100-entry inbox
-/// showed string comparisons of unequal names at 8 % of its CPU) is left for the first row and
-/// for a caller that reads differently.
+/// The current row of a stepped statement, read by column name (found by `ColumnLookup`).
 private final class DirectColumns: ColumnReader {
     let statement: OpaquePointer
-    let columns: [String]
-    private(set) var lookups: [Int32]
-    private var lookup = 0
+    // One reader per run, used by one thread: no need for the runtime's check of overlapping
+    // accesses on every lookup.
+    @exclusivity(unchecked) private(set) var columns: ColumnLookup
 
-    init(statement: OpaquePointer, columns: [String], lookups: [Int32]) {
+    init(statement: OpaquePointer, columns: ColumnLookup) {
         self.statement = statement
         self.columns = columns
-        self.lookups = lookups
     }
 
     func startRow() {
-        lookup = 0
+        columns.startRow()
     }
 
     private func index(_ column: String) throws -> Int32 {
-        defer { lookup += 1 }
-        if lookup < lookups.count {
-            let guess = lookups[lookup]
-            if columns[Int(guess)] == column { return guess }
-        }
-        guard let found = columns.firstIndex(of: column) else {
-            throw ColumnTypeMismatch(column: column, expected: "a column of the result")
-        }
-        if lookup < lookups.count {
-            lookups[lookup] = Int32(found)
-        } else if lookup == lookups.count {
-            lookups.append(Int32(found))
-        }
-        return Int32(found)
+        Int32(try columns.index(of: column))
     }
 
     func optionalInt(_ column: String) throws -> Int? {
