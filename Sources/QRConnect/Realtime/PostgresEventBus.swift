@@ -68,7 +68,7 @@ actor PostgresEventBus: EventBus {
                 ).get()
                 self.connection = connection
                 try await connection.listen(on: channel) { notifications in
-                    await self.listening(true)
+                    self.listening(true)
                     failures = 0
                     // Whatever was published while we were not listening, the sockets fetch.
                     await hub.resyncAll()

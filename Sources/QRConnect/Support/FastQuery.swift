@@ -43,7 +43,12 @@ struct FastQuery: Sendable {
         guard let postgres = db as? any PostgresDatabase else {
             preconditionFailure("FastQuery runs on SQLite or PostgreSQL, not on \(type(of: db))")
         }
-        let result = try await postgres.query(postgresSQL, binds.map(\.postgresData)).get()
+        // The connection's own query, its rows collected at once (the database-level `query`
+        // takes a lock for every row it hands over); binds encoded from their Swift types.
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds { bind.append(to: &bindings) }
+        let query = PostgresQuery(unsafeSQL: postgresSQL, binds: bindings)
+        let result = try await postgres.withConnection { $0.query(query, logger: postgres.logger) }.get()
         guard let first = result.rows.first else { return [] }
         let reader = PostgresColumns(columns: ColumnLookup(names: first.makeRandomAccess().map(\.columnName)))
         return try result.rows.map { row in
@@ -107,13 +112,14 @@ extension FastQuery.Bind {
 }
 
 extension FastQuery.Bind {
-    var postgresData: PostgresData {
+    /// Encoded as PostgresNIO encodes the Swift value: `int8`, `text`, `timestamptz`, `uuid`.
+    func append(to bindings: inout PostgresBindings) {
         switch self {
-        case .int(let value): PostgresData(int: value)
-        case .text(let value): PostgresData(string: value)
-        case .date(let value): PostgresData(date: value)
-        case .uuid(let value): PostgresData(uuid: value)
-        case .null: .null
+        case .int(let value): bindings.append(value)
+        case .text(let value): bindings.append(value)
+        case .date(let value): bindings.append(value)
+        case .uuid(let value): bindings.append(value)
+        case .null: bindings.appendNull()
         }
     }
 }
