@@ -133,6 +133,20 @@ import Vapor
         }
     }
 
+    @Test func promptRequestsKeepAConnectionAcrossManyHeaderTimeouts() async throws {
+        try await withTestApp(.sqlite, configure: { $0.headerTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }) { app in
+            // act: a request every quarter second for about 3 s (3 header timeouts), on one connection
+            let connection = try await RawConnection.open(port: try app.port)
+            for _ in 0..<12 {
+                // check: each answered, the connection never cut
+                #expect(try await connection.get("/healthz") == 200)
+                #expect(connection.isOpen)
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            try await connection.close()
+        }
+    }
+
     @Test func aSlowBodyAfterAPromptHeadIsNotCut() async throws {
         try await withTestApp(.sqlite, configure: { $0.headerTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }) { app in
             // act: the whole head at once, then the body in 10 pieces over about 3 s (3 header timeouts)
