@@ -66,7 +66,9 @@ import Testing
                     """).run()
             }
             try await sql.raw("UPDATE guest_sessions SET last_message_id = (SELECT max(id) FROM messages m WHERE m.guest_session_id = guest_sessions.id)").run()
-            try await sql.raw("ANALYZE").run()
+            // (These two tables only: other tests' schemas come and go on the same server.)
+            try await sql.raw("ANALYZE guest_sessions").run()
+            try await sql.raw("ANALYZE messages").run()
             try await sql.raw("""
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
                 INSERT INTO messages (sender_id, receiver_id, pair_low_id, pair_high_id, sender_name, content)

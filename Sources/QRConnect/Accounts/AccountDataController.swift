@@ -20,7 +20,7 @@ struct AccountDataController: RouteCollection {
         guard try await req.password.async.verify(password, created: user.passwordHash) else {
             throw APIError.invalidCredentials
         }
-        let userID = user.id!
+        let userID = user.id
         let retire = req.application.config.retireTagsOfDeletedAccounts
         try await req.write { db in
             _ = try await TagRelease.release(ownedBy: userID, retire: retire, on: db)
@@ -32,7 +32,7 @@ struct AccountDataController: RouteCollection {
 
     func export(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let userID = user.id!
+        let userID = user.id
         let db = req.database
         let tags = try await QRCode.query(on: db).filter(\.$owner.$id == userID).sort(\.$activatedAt).all()
         let sessions = try await GuestSession.query(on: db).filter(\.$owner.$id == userID).sort(\.$id).all()

@@ -29,19 +29,6 @@ final class User: Model, @unchecked Sendable {
     }
 }
 
-extension User {
-    /// A user read from a row holding every column (see `UserAuthenticator`), as `find` would give.
-    convenience init(columns row: any ColumnReader) throws {
-        self.init(
-            username: try row.string("username"), passwordHash: try row.string("password_hash"),
-            displayName: try row.string("display_name"))
-        self.id = try row.int("id")
-        self.usernameKey = try row.string("username_key")
-        self.createdAt = try row.optionalDate("created_at")
-        self.$id.exists = true
-    }
-}
-
 /// `user` on the wire: `{"id", "username", "display_name"}`.
 struct UserDTO: Content {
     let id: Int
@@ -56,6 +43,10 @@ struct UserDTO: Content {
 }
 
 extension UserDTO {
+    init(_ user: SignedInUser) {
+        self.init(id: user.id, username: user.username, displayName: user.displayName)
+    }
+
     init(_ user: User) {
         self.init(id: user.id!, username: user.username, displayName: user.displayName)
     }

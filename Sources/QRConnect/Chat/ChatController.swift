@@ -29,7 +29,7 @@ struct ChatController: RouteCollection {
         let store = req.messageStore
         let sent: MessageStore.Sent
         try await req.enforcePerAddress(\.addressMessages)
-        if let user = req.auth.get(User.self) {
+        if let user = req.auth.get(SignedInUser.self) {
             if let pseudo = body.pseudo {
                 sent = try await store.replyToGuest(from: user, pseudo: pseudo, content: body.content)
             } else {
@@ -134,12 +134,12 @@ struct ChatController: RouteCollection {
         let body = try await req.decodeJSONObject(MarkReadRequest.self)
         let discussions = req.discussions
         let readUpTo: Int?
-        if let user = req.auth.get(User.self) {
+        if let user = req.auth.get(SignedInUser.self) {
             if let pseudo = body.pseudo {
-                readUpTo = try await discussions.ownerMarksGuestThreadRead(ownerID: user.id!, pseudo: pseudo)
+                readUpTo = try await discussions.ownerMarksGuestThreadRead(ownerID: user.id, pseudo: pseudo)
             } else if let partnerID = body.userID {
                 guard try await User.find(partnerID, on: req.database) != nil else { throw APIError.userNotFound }
-                readUpTo = try await discussions.userMarksDirectThreadRead(userID: user.id!, partnerID: partnerID)
+                readUpTo = try await discussions.userMarksDirectThreadRead(userID: user.id, partnerID: partnerID)
             } else {
                 throw APIError.invalid(["pseudo": ["Indiquez pseudo ou user_id."]])
             }

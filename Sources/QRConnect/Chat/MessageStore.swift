@@ -29,8 +29,8 @@ struct MessageStore: Sendable {
 
     // MARK: user to user
 
-    func sendDirect(from sender: User, to receiverID: Int, content: String) async throws -> Sent {
-        let senderID = sender.id!
+    func sendDirect(from sender: SignedInUser, to receiverID: Int, content: String) async throws -> Sent {
+        let senderID = sender.id
         guard receiverID != senderID else { throw APIError.cannotWriteToSelf }
         let senderName = sender.displayName
         if writer.kind == .postgres {
@@ -172,8 +172,8 @@ struct MessageStore: Sendable {
 
     // MARK: owner to guest
 
-    func replyToGuest(from owner: User, pseudo: String, content: String) async throws -> Sent {
-        let ownerID = owner.id!
+    func replyToGuest(from owner: SignedInUser, pseudo: String, content: String) async throws -> Sent {
+        let ownerID = owner.id
         let ownerName = owner.displayName
         return try await writer.transaction(on: db) { db in
             // One more unread for the guest; no row means no such guest.

@@ -43,8 +43,8 @@ struct RealtimeController: RouteCollection {
             else { throw APIError.invalidTicket }
             return .user(userID)
         }
-        if let user = req.auth.get(User.self) {
-            return .user(user.id!)
+        if let user = req.auth.get(SignedInUser.self) {
+            return .user(user.id)
         }
         if let token = GuestIdentity.presentedToken(req) {
             let tokenHash = SecretToken.hash(token)

@@ -19,7 +19,7 @@ struct ScanController: RouteCollection {
         if code.ownerID != nil {
             return try .linked(code)
         }
-        guard let user = req.auth.get(User.self) else {
+        guard let user = req.auth.get(SignedInUser.self) else {
             return .inactive(claimCodeRequired: code.claimCodeHash != nil)
         }
         if let expected = code.claimCodeHash {
@@ -27,7 +27,7 @@ struct ScanController: RouteCollection {
             try await Self.checkClaimCode(typed, against: expected, of: code, req: req)
         }
         let codeID = code.id
-        let userID = user.id!
+        let userID = user.id
         let claimed = try await req.write { db in try await Self.claim(codeID: codeID, for: userID, on: db) }
         if claimed {
             return .activated(for: user)
@@ -111,8 +111,8 @@ struct ScanOutcome: Content {
     static let claimCodeRequired = ScanOutcome(
         status: "claim_code_required", detail: "Saisissez le code d'activation imprimé à côté du QR code.")
 
-    static func activated(for owner: User) -> ScanOutcome {
-        ScanOutcome(status: "activated", ownerID: owner.id, nom: owner.displayName, chatURL: chatPath(owner.id!))
+    static func activated(for owner: SignedInUser) -> ScanOutcome {
+        ScanOutcome(status: "activated", ownerID: owner.id, nom: owner.displayName, chatURL: chatPath(owner.id))
     }
 
     static func linked(_ code: ScannedCode) throws -> ScanOutcome {

@@ -44,7 +44,7 @@ final class ServerProcess: @unchecked Sendable {
         port = try Self.freePort()
         baseURL = "http://127.0.0.1:\(port)"
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("qrconnect-\(port).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process = Process()
         process.executableURL = Self.executable
         process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", String(port)]

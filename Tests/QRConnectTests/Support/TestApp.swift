@@ -131,7 +131,7 @@ struct TestApp: Sendable {
         headers extra: HTTPHeaders = [:]
     ) async throws -> TestResponse {
         var headers = extra
-        if let body, let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
+        if body != nil, let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
         let response = try await app.client.send(method, headers: headers, to: URI(string: baseURL + path)) { request in
             if let body { request.body = ByteBuffer(string: body) }
         }
