@@ -12,9 +12,9 @@ import Vapor
 ///
 /// Every statement is hand-written SQL (`FastQuery`): a send is the service's hottest write,
 /// and profiling showed Fluent's model reflection as the largest part of its CPU. On PostgreSQL
-/// a user's send and a returning guest's send are one call of a server-side function that runs
-/// the same statements (migration `AddPostgresSendFunctions`), so that the row lock is not held
-/// across round trips.
+/// a user's send, a returning guest's send and an owner's reply are each one call of a
+/// server-side function that runs the same statements (migration `AddPostgresSendFunctions`), so
+/// that the row lock is not held across round trips.
 struct MessageStore: Sendable {
     let db: any Database
     let writer: DatabaseWriter
@@ -175,6 +175,9 @@ struct MessageStore: Sendable {
     func replyToGuest(from owner: SignedInUser, pseudo: String, content: String) async throws -> Sent {
         let ownerID = owner.id
         let ownerName = owner.displayName
+        if writer.kind == .postgres {
+            return try await postgresReplyToGuest(from: ownerID, ownerName: ownerName, pseudo: pseudo, content: content)
+        }
         return try await writer.transaction(on: db) { db in
             // One more unread for the guest; no row means no such guest.
             guard let session = try await FastQuery("""
@@ -225,6 +228,23 @@ struct MessageStore: Sendable {
             message: MessageDTO(message, read: false),
             parties: [.user(session.ownerID), .guest(tokenHash: session.tokenHash)],
             guestToken: token)
+    }
+
+    /// `replyToGuest` as one call of `qrconnect_reply_to_guest`.
+    private func postgresReplyToGuest(from ownerID: Int, ownerName: String, pseudo: String, content: String) async throws -> Sent {
+        let createdAt = Date()
+        guard let (id, session) = try await FastQuery("SELECT * FROM qrconnect_reply_to_guest(?, ?, ?, ?, ?)", [
+            .int(ownerID), .text(pseudo), .text(ownerName), .text(content), .date(createdAt),
+        ]).first(on: db, { row in
+            (try row.int("message_id"), GuestSessionRef(
+                id: try row.int("session_id"), ownerID: ownerID, pseudo: pseudo, tokenHash: try row.string("token_hash"),
+                isBlocked: false))
+        })
+        else { throw APIError.guestNotFound }
+        let message = StoredMessage(
+            id: id, senderID: ownerID, receiverID: nil, guestSessionID: session.id, pairLowID: nil, pairHighID: nil,
+            senderName: ownerName, pseudo: pseudo, content: content, createdAt: createdAt)
+        return Sent(message: MessageDTO(message, read: false), parties: [.user(ownerID), .guest(tokenHash: session.tokenHash)])
     }
 
     // MARK: the statements

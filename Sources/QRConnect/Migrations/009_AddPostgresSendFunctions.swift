@@ -1,7 +1,7 @@
 import Fluent
 import SQLKit
 
-/// On PostgreSQL, the two hottest sends as functions, so that each is one round trip.
+/// On PostgreSQL, the sends as functions, so that each is one round trip.
 ///
 /// A send updates its conversation row (the row lock that orders the conversation's messages),
 /// inserts the message and points the conversation at it. As separate statements in a client
@@ -12,7 +12,8 @@ import SQLKit
 ///
 /// `MessageStore` calls them on PostgreSQL (its `postgres…` methods); SQLite runs the same
 /// statements in its group-commit batches. The functions return the new message's id, or NULL
-/// when nothing was written (no such receiver; a guest session gone or blocked).
+/// (no row, for the owner's reply) when nothing was written: no such receiver, a guest session
+/// gone or blocked, no guest of that name.
 struct AddPostgresSendFunctions: AsyncMigration {
     func prepare(on database: any Database) async throws {
         guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
@@ -65,11 +66,35 @@ struct AddPostgresSendFunctions: AsyncMigration {
             END
             $fn$
             """).run()
+        try await sql.raw("""
+            CREATE OR REPLACE FUNCTION qrconnect_reply_to_guest(
+                p_owner bigint, p_pseudo text, p_sender_name text, p_content text, p_created_at timestamptz
+            ) RETURNS TABLE (message_id bigint, session_id bigint, token_hash text) LANGUAGE plpgsql AS $fn$
+            DECLARE
+                target guest_sessions%ROWTYPE;
+                new_id bigint;
+            BEGIN
+                -- One more unread for the guest, taking the row lock; no row means no such guest.
+                UPDATE guest_sessions AS g
+                SET guest_unread = g.guest_unread + 1, last_active_at = p_created_at
+                WHERE g.owner_id = p_owner AND g.pseudo = p_pseudo
+                RETURNING g.* INTO target;
+                IF NOT FOUND THEN RETURN; END IF;
+                INSERT INTO messages (sender_id, receiver_id, guest_session_id, pair_low_id, pair_high_id,
+                                      sender_name, pseudo, content, created_at)
+                VALUES (p_owner, NULL, target.id, NULL, NULL, p_sender_name, p_pseudo, p_content, p_created_at)
+                RETURNING id INTO new_id;
+                UPDATE guest_sessions AS g SET last_message_id = new_id WHERE g.id = target.id;
+                RETURN QUERY SELECT new_id, target.id, target.token_hash;
+            END
+            $fn$
+            """).run()
     }
 
     func revert(on database: any Database) async throws {
         guard let sql = database as? any SQLDatabase, sql.dialect.name == "postgresql" else { return }
         try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_send_direct(bigint, bigint, text, text, timestamptz)").run()
         try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_append_guest_message(bigint, bigint, text, text, timestamptz)").run()
+        try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_reply_to_guest(bigint, text, text, text, timestamptz)").run()
     }
 }
