@@ -38,12 +38,10 @@ struct ChatController: RouteCollection {
         } else {
             let ownerID = try body.requireReceiver()
             let presentedToken = GuestIdentity.presentedToken(req)
-            // The store's handle, not `req.database` again: each `req.database` builds a new one, under a lock
-            // the whole application shares (a visible cost in a profile of guest sends).
-            guard try await TagAvailability.guestsMayWrite(to: ownerID, through: body.tag, on: store.db) else {
+            guard try await TagAvailability.guestsMayWrite(to: ownerID, through: body.tag, on: req.database) else {
                 throw APIError.ownerUnavailable
             }
-            let session = try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken, on: store.db)
+            let session = try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken)
             sent = try await store.sendFromGuest(
                 to: ownerID,
                 presentedToken: presentedToken,
@@ -65,12 +63,10 @@ struct ChatController: RouteCollection {
     /// A guest's message counts against their session, the owner's inbox, and (for a first
     /// message to this owner) the new sessions opened from their address. Returns the session the
     /// guest's token already holds with this owner, if any, for the send to use.
-    private static func enforceGuestLimits(
-        _ req: Request, ownerID: Int, presentedToken: String?, on db: any Database
-    ) async throws -> GuestSessionRef? {
+    private static func enforceGuestLimits(_ req: Request, ownerID: Int, presentedToken: String?) async throws -> GuestSessionRef? {
         try await req.enforce(\.inboxMessages, for: String(ownerID))
         let session = try await presentedToken.asyncMap {
-            try await MessageStore.session(tokenHash: SecretToken.hash($0), ownerID: ownerID, on: db)
+            try await MessageStore.session(tokenHash: SecretToken.hash($0), ownerID: ownerID, on: req.database)
         } ?? nil
         if let session {
             try await req.enforce(\.guestMessages, for: session.tokenHash + ":" + String(ownerID))

@@ -44,12 +44,29 @@ struct AddPostgresSendFunctions: AsyncMigration {
             END
             $fn$
             """).run()
+        // A message into a guest conversation, made its last one: `MessageStore.append`, for the
+        // two functions below.
+        try await sql.raw("""
+            CREATE OR REPLACE FUNCTION qrconnect_append_to_session(
+                p_session bigint, p_sender bigint, p_receiver bigint, p_sender_name text, p_pseudo text,
+                p_content text, p_created_at timestamptz
+            ) RETURNS bigint LANGUAGE plpgsql AS $fn$
+            DECLARE
+                new_id bigint;
+            BEGIN
+                INSERT INTO messages (sender_id, receiver_id, guest_session_id, pair_low_id, pair_high_id,
+                                      sender_name, pseudo, content, created_at)
+                VALUES (p_sender, p_receiver, p_session, NULL, NULL, p_sender_name, p_pseudo, p_content, p_created_at)
+                RETURNING id INTO new_id;
+                UPDATE guest_sessions SET last_message_id = new_id WHERE id = p_session;
+                RETURN new_id;
+            END
+            $fn$
+            """).run()
         try await sql.raw("""
             CREATE OR REPLACE FUNCTION qrconnect_append_guest_message(
                 p_session bigint, p_owner bigint, p_pseudo text, p_content text, p_created_at timestamptz
             ) RETURNS bigint LANGUAGE plpgsql AS $fn$
-            DECLARE
-                new_id bigint;
             BEGIN
                 -- One more unread for the owner, on a session that is not blocked: this takes the
                 -- row lock that orders the conversation's messages.
@@ -57,12 +74,7 @@ struct AddPostgresSendFunctions: AsyncMigration {
                 SET owner_unread = owner_unread + 1, last_active_at = p_created_at
                 WHERE id = p_session AND blocked_at IS NULL;
                 IF NOT FOUND THEN RETURN NULL; END IF;
-                INSERT INTO messages (sender_id, receiver_id, guest_session_id, pair_low_id, pair_high_id,
-                                      sender_name, pseudo, content, created_at)
-                VALUES (NULL, p_owner, p_session, NULL, NULL, p_pseudo, p_pseudo, p_content, p_created_at)
-                RETURNING id INTO new_id;
-                UPDATE guest_sessions SET last_message_id = new_id WHERE id = p_session;
-                RETURN new_id;
+                RETURN qrconnect_append_to_session(p_session, NULL, p_owner, p_pseudo, p_pseudo, p_content, p_created_at);
             END
             $fn$
             """).run()
@@ -72,7 +84,6 @@ struct AddPostgresSendFunctions: AsyncMigration {
             ) RETURNS TABLE (message_id bigint, session_id bigint, token_hash text) LANGUAGE plpgsql AS $fn$
             DECLARE
                 target guest_sessions%ROWTYPE;
-                new_id bigint;
             BEGIN
                 -- One more unread for the guest, taking the row lock; no row means no such guest.
                 UPDATE guest_sessions AS g
@@ -80,12 +91,9 @@ struct AddPostgresSendFunctions: AsyncMigration {
                 WHERE g.owner_id = p_owner AND g.pseudo = p_pseudo
                 RETURNING g.* INTO target;
                 IF NOT FOUND THEN RETURN; END IF;
-                INSERT INTO messages (sender_id, receiver_id, guest_session_id, pair_low_id, pair_high_id,
-                                      sender_name, pseudo, content, created_at)
-                VALUES (p_owner, NULL, target.id, NULL, NULL, p_sender_name, p_pseudo, p_content, p_created_at)
-                RETURNING id INTO new_id;
-                UPDATE guest_sessions AS g SET last_message_id = new_id WHERE g.id = target.id;
-                RETURN QUERY SELECT new_id, target.id, target.token_hash;
+                RETURN QUERY SELECT
+                    qrconnect_append_to_session(target.id, p_owner, NULL, p_sender_name, p_pseudo, p_content, p_created_at),
+                    target.id, target.token_hash;
             END
             $fn$
             """).run()
@@ -96,5 +104,6 @@ struct AddPostgresSendFunctions: AsyncMigration {
         try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_send_direct(bigint, bigint, text, text, timestamptz)").run()
         try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_append_guest_message(bigint, bigint, text, text, timestamptz)").run()
         try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_reply_to_guest(bigint, text, text, text, timestamptz)").run()
+        try await sql.raw("DROP FUNCTION IF EXISTS qrconnect_append_to_session(bigint, bigint, bigint, text, text, text, timestamptz)").run()
     }
 }

@@ -11,7 +11,7 @@ import Vapor
 /// through the database. Owners never see any of it.
 ///
 /// Not an actor: once the key is known (from the first use on), hashing needs no hop to another
-/// executor and no database handle, only a read of the key under a lock.
+/// executor, only a read of the key under a lock.
 final class ClientAddressHasher: Sendable {
     private let configuredSecret: String?
     private let key = NIOLockedValueBox<SymmetricKey?>(nil)
@@ -20,21 +20,21 @@ final class ClientAddressHasher: Sendable {
         self.configuredSecret = secret
     }
 
-    /// `db` is asked for only the first time, to read or make the shared secret.
-    func hash(_ address: String, on db: () -> any Database) async throws -> String {
+    /// `db` is used only the first time, to read or make the shared secret.
+    func hash(_ address: String, on db: any Database) async throws -> String {
         let key = try await self.key(on: db)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(address.utf8), using: key)
         return Data(mac).prefix(16).hex
     }
 
-    private func key(on db: () -> any Database) async throws -> SymmetricKey {
+    private func key(on db: any Database) async throws -> SymmetricKey {
         if let known = key.withLockedValue({ $0 }) { return known }
         let secret: String
         if let configuredSecret {
             secret = configuredSecret
         } else {
             // Two first uses at once both read the one stored secret: the same key either way.
-            secret = try await Self.sharedSecret(on: db())
+            secret = try await Self.sharedSecret(on: db)
         }
         let made = SymmetricKey(data: SHA256.hash(data: Data(secret.utf8)))
         key.withLockedValue { $0 = made }
@@ -68,7 +68,7 @@ extension Request {
 
     /// The keyed hash of `clientAddress`.
     func clientAddressHash() async throws -> String {
-        try await application.clientAddressHasher.hash(clientAddress, on: { self.database })
+        try await application.clientAddressHasher.hash(clientAddress, on: database)
     }
 }
 

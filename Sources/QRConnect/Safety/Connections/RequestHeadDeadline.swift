@@ -12,7 +12,8 @@ import Vapor
 /// sees raw bytes: between requests, the first byte that arrives arms the timer. It cannot parse
 /// HTTP itself, so once the connection is active it puts a `RequestHeadWatcher` right after
 /// Vapor's `HTTPRequestDecoder`, which reports when a head is complete (from then on the timer
-/// leaves the request alone: a slow *body* is not its business) and when the request ends (the next bytes start a new head).
+/// leaves the request alone: a slow *body* is not its business) and when the request ends (the
+/// next bytes start a new head).
 ///
 /// When the time is up and no response is owed on the connection, it writes a bare
 /// `408 Request Timeout` before closing; otherwise it just closes (bytes of our own could land in
