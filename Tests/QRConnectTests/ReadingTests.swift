@@ -177,6 +177,37 @@ import Vapor
     // MARK: discussions between users
 
     @Test(arguments: TestDatabase.all)
+    func messagesBetweenUsersAreReadOnceTheirReceiverOpensTheDiscussion(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup
+            let alice = try await app.register("alice")
+            let bruno = try await app.register("bruno")
+            try await app.sendDirect(from: alice, to: bruno.id, "un")
+            try await app.sendDirect(from: alice, to: bruno.id, "deux")
+            let aliceViewBefore = try await app.get("/api/chat/discussion/\(bruno.id)/", token: alice.token)
+            #expect(aliceViewBefore.array.map { $0["read"] as? Bool } == [false, false])
+
+            // act: Bruno opens the discussion and answers
+            let brunoView = try await app.get("/api/chat/discussion/\(alice.id)/", token: bruno.token)
+            try await app.sendDirect(from: bruno, to: alice.id, "trois")
+
+            // check: each side's messages are read as far as the other side has opened them
+            #expect(brunoView.array.map { $0["read"] as? Bool } == [true, true])
+            let aliceList = try await app.get("/api/chat/conversations/", token: alice.token)
+            let aliceEntry = (aliceList.object["conversations"] as? [[String: Any]])?.first
+            #expect((aliceEntry?["last_message"] as? [String: Any])?["read"] as? Bool == false)
+            let brunoList = try await app.get("/api/chat/conversations/", token: bruno.token)
+            let brunoEntry = (brunoList.object["conversations"] as? [[String: Any]])?.first
+            #expect((brunoEntry?["last_message"] as? [String: Any])?["read"] as? Bool == false)
+            let aliceView = try await app.get("/api/chat/discussion/\(bruno.id)/", token: alice.token)
+            #expect(aliceView.array.map { $0["read"] as? Bool } == [true, true, true])
+            let brunoListAfter = try await app.get("/api/chat/conversations/", token: bruno.token)
+            let brunoEntryAfter = (brunoListAfter.object["conversations"] as? [[String: Any]])?.first
+            #expect((brunoEntryAfter?["last_message"] as? [String: Any])?["read"] as? Bool == true)
+        }
+    }
+
+    @Test(arguments: TestDatabase.all)
     func userInboxListsMostRecentConversationFirst(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
             // setup

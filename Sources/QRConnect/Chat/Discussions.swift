@@ -39,7 +39,9 @@ struct Discussions: Sendable {
         if rows.contains(where: { $0.userID == userID && $0.unread > 0 }) {
             rows = try await markDirectRead(userID: userID, partnerID: partnerID)
         }
-        let marks = ReadMarks(Dictionary(rows.map { ($0.userID as Int?, $0.readUpTo) }, uniquingKeysWith: max))
+        let marks = ReadMarks.direct(
+            userID, readUpTo: rows.first { $0.userID == userID }?.readUpTo,
+            partnerID, readUpTo: rows.first { $0.userID == partnerID }?.readUpTo)
         let clearedUpTo = rows.first { $0.userID == userID }?.clearedUpTo ?? 0
         let (messages, hasOlder) = try await page.messages(
             on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > ?", [.int(low), .int(high), .int(clearedUpTo)])

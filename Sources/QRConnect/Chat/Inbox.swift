@@ -63,16 +63,15 @@ struct Inbox: Sendable {
             .filter(\.$user.$id ~~ rows.map(\.$partner.id))
             .filter(\.$partner.$id == userID)
             .all()
-        var marks: [Int?: Int] = [userID: 0]
         var readByPartner: [Int: Int] = [:]
         for row in partnerMarks { readByPartner[row.$user.id] = row.readUpTo }
         return DirectConversationList(conversations: rows.compactMap { row in
             guard let last = lastMessages[row.lastMessageID] else { return nil }
-            marks[userID] = row.readUpTo
-            marks[row.$partner.id] = readByPartner[row.$partner.id] ?? 0
+            let marks = ReadMarks.direct(
+                userID, readUpTo: row.readUpTo, row.$partner.id, readUpTo: readByPartner[row.$partner.id])
             return DirectConversationList.Entry(
                 user: UserDTO(row.partner),
-                lastMessage: ReadMarks(marks).dto(last),
+                lastMessage: marks.dto(last),
                 unread: row.unread)
         })
     }

@@ -81,11 +81,22 @@ extension MessageDTO: JSONWritable {
 }
 
 /// What each side of a discussion has read, to fill in `read` on its messages.
+///
+/// A discussion has two sides, so the marks are two plain pairs rather than a dictionary: an
+/// inbox builds one per entry, and a dictionary there was an allocation and two hashes per row.
 struct ReadMarks: Sendable {
-    /// Read-up-to mark per receiving side: a user id, or nil for the guest.
-    private let marks: [Int?: Int]
+    /// One receiving side: a user id, or nil for the guest, and the newest message it has read.
+    struct Side: Sendable {
+        let receiver: Int?
+        let readUpTo: Int
+    }
+    private let first: Side
+    private let second: Side
 
-    init(_ marks: [Int?: Int]) { self.marks = marks }
+    init(_ first: Side, _ second: Side) {
+        self.first = first
+        self.second = second
+    }
 
     static func guestThread(_ session: GuestSession) -> ReadMarks {
         guestThread(ownerID: session.$owner.id, ownerReadUpTo: session.ownerReadUpTo, guestReadUpTo: session.guestReadUpTo)
@@ -96,11 +107,18 @@ struct ReadMarks: Sendable {
     }
 
     static func guestThread(ownerID: Int, ownerReadUpTo: Int, guestReadUpTo: Int) -> ReadMarks {
-        ReadMarks([ownerID: ownerReadUpTo, nil: guestReadUpTo])
+        ReadMarks(Side(receiver: ownerID, readUpTo: ownerReadUpTo), Side(receiver: nil, readUpTo: guestReadUpTo))
+    }
+
+    /// A discussion between two users; a side with no mark has read nothing.
+    static func direct(_ user: Int, readUpTo userMark: Int?, _ partner: Int, readUpTo partnerMark: Int?) -> ReadMarks {
+        ReadMarks(Side(receiver: user, readUpTo: userMark ?? 0), Side(receiver: partner, readUpTo: partnerMark ?? 0))
     }
 
     func isRead(_ message: StoredMessage) -> Bool {
-        (marks[message.receiverID] ?? 0) >= message.id
+        let receiver = message.receiverID
+        let mark = receiver == first.receiver ? first.readUpTo : receiver == second.receiver ? second.readUpTo : 0
+        return mark >= message.id
     }
 
     func dto(_ message: StoredMessage) -> MessageDTO { MessageDTO(message, read: isRead(message)) }
