@@ -96,7 +96,7 @@ import Vapor
             let insert = FastQuery("INSERT INTO scratch (label) VALUES (?)", [.text("keys")])
 
             // act
-            let ranRightAway = try SQLiteDirect.$readers.withValue(readers) {
+            let ranRightAway: [Void]? = try SQLiteDirect.$readers.withValue(readers) {
                 try insert.allRightAway(on: app.db) { _ in () }
             }
 
