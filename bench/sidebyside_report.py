@@ -91,6 +91,16 @@ def main():
     for t in [t for t in ours_targets if t == "sqlite"]:  # the PostgreSQL server does not fsync
         sends = max(runs[(t, "send_user")]["rps"], runs[(t, "send_guest")]["rps"])
         lines.append(f"  {OURS[t]} stored up to {sends:.0f} messages/s: {sends / fsyncs:.2f} messages per measured fsync.")
+    if ("slowdisk", "send_user") in runs:
+        slow = facts["machine"]["slow_fsyncs_per_s"]
+        user, guest = runs[("slowdisk", "send_user")]["rps"], runs[("slowdisk", "send_guest")]["rps"]
+        lines.append(
+            f"- The same disk slowed to {facts['machine']['slow_fsync_us']} µs more per fsync (`bench/slow_fsync`, "
+            f"preloaded into a third QRConnect on SQLite and into the probe): **{slow}** fsyncs/s. "
+            f"There QRConnect stored {user:.0f} messages/s from a user and {guest:.0f} from a guest "
+            f"({max(user, guest) / slow:.1f} messages per fsync the disk allows; p99 "
+            f"{ms(runs[('slowdisk', 'send_user')]['p99_ms'])} and {ms(runs[('slowdisk', 'send_guest')]['p99_ms'])} ms): "
+            "group commit shares each fsync among the messages that arrive together.")
     for t in ours_targets:
         f = facts[t]
         lines.append(f"- {OURS[t]}, resident memory (VmRSS): {f['rss_idle_mib']} MiB idle at start, "
