@@ -46,7 +46,7 @@ struct Discussions: Sendable {
         let (messages, hasOlder) = try await page.messages(
             on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > ?", [.int(low), .int(high), .int(clearedUpTo)])
         return MessagePage(
-            messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
+            messages: messages, marks: marks, nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
     }
 
     // MARK: marking read without reading (POST /api/chat/read/)
@@ -92,7 +92,7 @@ struct Discussions: Sendable {
         let marks = ReadMarks.guestThread(session)
         let (messages, hasOlder) = try await page.messages(on: db, in: "guest_session_id = ?", [.int(sessionID)])
         return MessagePage(
-            messages: messages.map(marks.dto), nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
+            messages: messages, marks: marks, nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
     }
 
     /// Sets one side's unread count to zero and its read mark to the newest message, and says so.

@@ -68,15 +68,33 @@ struct MessageDTO: Content {
 
 extension MessageDTO: JSONWritable {
     func write(to json: inout JSONWriter) {
-        json.raw("{\"id\":"); json.int(id)
-        json.raw(",\"sender\":"); json.int(sender)
-        json.raw(",\"sender_name\":"); json.string(senderName)
-        json.raw(",\"receiver\":"); json.int(receiver)
-        json.raw(",\"pseudo\":"); json.string(pseudo)
-        json.raw(",\"content\":"); json.string(content)
-        json.raw(",\"created_at\":"); json.timestamp(created)
-        json.raw(",\"read\":"); json.bool(read)
-        json.raw("}")
+        json.message(
+            id: id, sender: sender, senderName: senderName, receiver: receiver, pseudo: pseudo, content: content,
+            created: created, read: read)
+    }
+}
+
+extension JSONWriter {
+    /// A message's wire form (`MessageDTO`), written from its fields.
+    mutating func message(
+        id: Int, sender: Int?, senderName: String, receiver: Int?, pseudo: String?, content: String, created: Date, read: Bool
+    ) {
+        raw("{\"id\":"); int(id)
+        raw(",\"sender\":"); int(sender)
+        raw(",\"sender_name\":"); string(senderName)
+        raw(",\"receiver\":"); int(receiver)
+        raw(",\"pseudo\":"); string(pseudo)
+        raw(",\"content\":"); string(content)
+        raw(",\"created_at\":"); timestamp(created)
+        raw(",\"read\":"); bool(read)
+        raw("}")
+    }
+
+    /// A stored message's wire form, as `MessageDTO(message, read: read)` writes it.
+    mutating func message(_ message: StoredMessage, read: Bool) {
+        self.message(
+            id: message.id, sender: message.senderID, senderName: message.senderName, receiver: message.receiverID,
+            pseudo: message.pseudo, content: message.content, created: message.createdAt ?? Date(), read: read)
     }
 }
 

@@ -53,23 +53,28 @@ struct PageRequest: Sendable {
         }
         sql += " ORDER BY id DESC LIMIT ?"
         allBinds.append(.int(limit + 1))
-        var newestFirst = try await FastQuery(sql, allBinds).all(on: db, StoredMessage.init(columns:))
-        let hasOlder = newestFirst.count > limit
-        if hasOlder { newestFirst.removeLast() }
-        return (newestFirst.reversed(), hasOlder)
+        var messages = try await FastQuery(sql, allBinds).all(on: db, StoredMessage.init(columns:))
+        let hasOlder = messages.count > limit
+        if hasOlder { messages.removeLast() }
+        messages.reverse()  // in place: oldest first
+        return (messages, hasOlder)
     }
 }
 
 /// A page of messages as the response: a JSON array, with `Link: <...>; rel="next"` while older
 /// messages remain. The link keeps the request's other parameters (e.g. `pseudo`).
+///
+/// The page keeps the stored messages and their discussion's read marks, and writes each one's
+/// wire form straight from them: no `MessageDTO` per message on the way.
 struct MessagePage: AsyncResponseEncodable {
-    let messages: [MessageDTO]
+    let messages: [StoredMessage]
+    let marks: ReadMarks
     let nextBefore: Int?
     let limit: Int
 
     func encodeResponse(for request: Request) async throws -> Response {
         var json = JSONWriter(capacity: 256 * messages.count + 2)
-        messages.write(to: &json)
+        json.array(messages) { json, message in json.message(message, read: marks.isRead(message)) }
         let response = json.response()
         if let nextBefore {
             var components = URLComponents()
@@ -84,5 +89,7 @@ struct MessagePage: AsyncResponseEncodable {
         return response
     }
 
-    static let empty = MessagePage(messages: [], nextBefore: nil, limit: PageRequest.defaultLimit)
+    static let empty = MessagePage(
+        messages: [], marks: .guestThread(ownerID: 0, ownerReadUpTo: 0, guestReadUpTo: 0), nextBefore: nil,
+        limit: PageRequest.defaultLimit)
 }
