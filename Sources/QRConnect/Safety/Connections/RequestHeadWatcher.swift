@@ -3,7 +3,8 @@ import NIOHTTP1
 
 /// Put by `RequestHeadDeadline` right after Vapor's `HTTPRequestDecoder`, where inbound data are
 /// `HTTPServerRequestPart`s and outbound data `HTTPServerResponsePart`s, it tells the deadline
-/// when a request head is complete, when the request ends, and when a response ends.
+/// when a request head is complete, when the request ends, and when a response ends. Being where
+/// heads pass, it also gives each one its request id (`RequestIDSource`).
 ///
 /// Vapor's upgrade handler removes its HTTP handlers (the decoder with them) after writing a
 /// `101 Switching Protocols`, but not this one: from then on raw bytes and WebSocket frames pass
@@ -16,20 +17,25 @@ final class RequestHeadWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let deadline: RequestHeadDeadline
+    private var requestIDs = RequestIDSource()
 
     init(deadline: RequestHeadDeadline) {
         self.deadline = deadline
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !deadline.isRetired {
-            switch unwrapInboundIn(data) {
-            case .head: deadline.headArrived()
-            case .body: break
-            case .end: deadline.requestEnded()
-            }
+        guard !deadline.isRetired else { return context.fireChannelRead(data) }
+        switch unwrapInboundIn(data) {
+        case .head(var head):
+            deadline.headArrived()
+            requestIDs.stamp(&head)
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+        case .body:
+            context.fireChannelRead(data)
+        case .end:
+            deadline.requestEnded()
+            context.fireChannelRead(data)
         }
-        context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
