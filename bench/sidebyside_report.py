@@ -90,7 +90,12 @@ def main():
               f"- fsyncs per second of the disk holding the SQLite files (3 s loop, 512-byte write + fsync): **{fsyncs}**."]
     for t in [t for t in ours_targets if t == "sqlite"]:  # the PostgreSQL server does not fsync
         sends = max(runs[(t, "send_user")]["rps"], runs[(t, "send_guest")]["rps"])
-        lines.append(f"  {OURS[t]} stored up to {sends:.0f} messages/s: {sends / fsyncs:.2f} messages per measured fsync.")
+        lines.append(f"  {OURS[t]} stored up to {sends:.0f} messages/s: {sends / fsyncs:.2f} messages per fsync the disk allows.")
+        made = {s: runs[(t, s)] for s in ("send_user", "send_guest") if "fsyncs" in runs[(t, s)]}
+        if made:
+            lines.append("  Fsyncs it made while storing them (`perf stat`, fsync and fdatasync calls): " + "; ".join(
+                f"{SCENARIOS[s].split(' (')[0]}: {r['fsyncs']} for {r['requests']} messages "
+                f"({r['requests'] / max(r['fsyncs'], 1):.1f} messages per fsync)" for s, r in made.items()) + ".")
     if ("slowdisk", "send_user") in runs:
         slow = facts["machine"]["slow_fsyncs_per_s"]
         user, guest = runs[("slowdisk", "send_user")]["rps"], runs[("slowdisk", "send_guest")]["rps"]
@@ -98,7 +103,10 @@ def main():
             f"- The same disk slowed to {facts['machine']['slow_fsync_us']} µs more per fsync (`bench/slow_fsync`, "
             f"preloaded into a third QRConnect on SQLite and into the probe): **{slow}** fsyncs/s. "
             f"There QRConnect stored {user:.0f} messages/s from a user and {guest:.0f} from a guest "
-            f"({max(user, guest) / slow:.1f} messages per fsync the disk allows; p99 "
+            f"({max(user, guest) / slow:.1f} messages per fsync the disk allows"
+            + "".join(f"; {r['requests'] / max(r['fsyncs'], 1):.1f} per fsync made ({s.replace('_', ' ')})"
+                      for s, r in ((s, runs[('slowdisk', s)]) for s in ("send_user", "send_guest")) if "fsyncs" in r)
+            + "; p99 "
             f"{ms(runs[('slowdisk', 'send_user')]['p99_ms'])} and {ms(runs[('slowdisk', 'send_guest')]['p99_ms'])} ms): "
             "group commit shares each fsync among the messages that arrive together.")
     for t in ours_targets:
