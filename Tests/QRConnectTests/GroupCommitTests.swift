@@ -43,6 +43,57 @@ import Vapor
         }
     }
 
+    /// Another process (here Python's sqlite3) holds the file's write lock. A send waits for it and
+    /// then succeeds, and reads are answered meanwhile: the wait happens off the event loops.
+    @Test func aSendWaitsForAnotherProcessHoldingTheWriteLock() async throws {
+        // setup
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let client = try await Application.make(.testing)
+        let server = try await ServerProcess(environment: [
+            "SQLITE_PATH": path, "DATABASE_URL": "", "BCRYPT_COST": "4", "LOG_LEVEL": "error"])
+        defer { server.stop() }
+        let app = TestApp(app: client, baseURL: server.baseURL)
+        let alice = try await app.register("alice")
+        let bruno = try await app.register("bruno")
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], isolation_level=None)
+            db.execute("BEGIN IMMEDIATE")
+            print("locked", flush=True)
+            time.sleep(1.5)
+            db.execute("COMMIT")
+            """, path]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        defer { holder.terminate() }
+        let locked = output.fileHandleForReading.availableData
+        try #require(String(decoding: locked, as: UTF8.self).hasPrefix("locked"))
+
+        // act
+        let started = ContinuousClock.now
+        let send = Task { try await app.post("/api/chat/send/", ["receiver": bruno.id, "content": "après le verrou"], token: alice.token) }
+        try await Task.sleep(for: .milliseconds(200))
+        let read = try await app.get("/api/auth/me", token: alice.token)
+        let readAnsweredAfter = ContinuousClock.now - started
+        let sent = try await send.value
+        let sentAfter = ContinuousClock.now - started
+
+        // check
+        #expect(read.status == .ok)
+        #expect(readAnsweredAfter < .milliseconds(1_200), "a read waited for another process's write lock")
+        #expect(sent.status == .created, "\(sent.status) \(sent.text)")
+        #expect(sentAfter > .milliseconds(1_000), "the send did not wait for the lock: \(sentAfter)")
+        let page = try await app.get("/api/chat/discussion/\(alice.id)/", token: bruno.token)
+        #expect(page.array.map { $0["content"] as? String } == ["après le verrou"])
+        try await client.asyncShutdown()
+    }
+
     /// The server is killed while guests are writing. Every message it acknowledged with a `201`
     /// is in the database when it comes back: no answer leaves before its commit.
     @Test func acknowledgedMessagesSurviveACrash() async throws {
