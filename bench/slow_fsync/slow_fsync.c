@@ -27,22 +27,23 @@ static void flush_delay(void) {
     while (nanosleep(&pause, &pause) != 0) {}
 }
 
+/* One flush at a time, each SLOW_FSYNC_US longer, then the real call. */
+static int slow_flush(int (*real_call)(int), int fd) {
+    pthread_mutex_lock(&disk);
+    flush_delay();
+    int result = real_call(fd);
+    pthread_mutex_unlock(&disk);
+    return result;
+}
+
 int fsync(int fd) {
     static int (*real_fsync)(int);
     if (!real_fsync) real_fsync = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    pthread_mutex_lock(&disk);
-    flush_delay();
-    int result = real_fsync(fd);
-    pthread_mutex_unlock(&disk);
-    return result;
+    return slow_flush(real_fsync, fd);
 }
 
 int fdatasync(int fd) {
     static int (*real_fdatasync)(int);
     if (!real_fdatasync) real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    pthread_mutex_lock(&disk);
-    flush_delay();
-    int result = real_fdatasync(fd);
-    pthread_mutex_unlock(&disk);
-    return result;
+    return slow_flush(real_fdatasync, fd);
 }
