@@ -128,6 +128,9 @@ struct ReadMarks: Sendable {
         ReadMarks(Side(receiver: ownerID, readUpTo: ownerReadUpTo), Side(receiver: nil, readUpTo: guestReadUpTo))
     }
 
+    /// Marks for a page with no messages to mark.
+    static let noMessages = ReadMarks(Side(receiver: nil, readUpTo: 0), Side(receiver: nil, readUpTo: 0))
+
     /// A discussion between two users; a side with no mark has read nothing.
     static func direct(_ user: Int, readUpTo userMark: Int?, _ partner: Int, readUpTo partnerMark: Int?) -> ReadMarks {
         ReadMarks(Side(receiver: user, readUpTo: userMark ?? 0), Side(receiver: partner, readUpTo: partnerMark ?? 0))

@@ -89,7 +89,5 @@ struct MessagePage: AsyncResponseEncodable {
         return response
     }
 
-    static let empty = MessagePage(
-        messages: [], marks: .guestThread(ownerID: 0, ownerReadUpTo: 0, guestReadUpTo: 0), nextBefore: nil,
-        limit: PageRequest.defaultLimit)
+    static let empty = MessagePage(messages: [], marks: .noMessages, nextBefore: nil, limit: PageRequest.defaultLimit)
 }

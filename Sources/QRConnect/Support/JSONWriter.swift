@@ -66,17 +66,17 @@ struct JSONWriter: ~Copyable {
         // Digits written last first into a scratch buffer on the stack: no `String` per number.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var magnitude = value.magnitude
-            var start = digits.count
+            var first = digits.count
             repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                first -= 1
+                digits[first] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
             if value < 0 {
-                start -= 1
-                digits[start] = UInt8(ascii: "-")
+                first -= 1
+                digits[first] = UInt8(ascii: "-")
             }
-            append(UnsafeBufferPointer(rebasing: digits[start...]))
+            append(UnsafeBufferPointer(rebasing: digits[first...]))
         }
     }
 
