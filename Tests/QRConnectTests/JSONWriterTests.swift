@@ -20,7 +20,7 @@ import Vapor
 
         // act
         var json = JSONWriter()
-        [dto, dto].write(to: &json)
+        json.array([dto, dto]) { json, dto in dto.write(to: &json) }
 
         // check
         let written = try JSONSerialization.jsonObject(with: Data(buffer: json.buffer)) as? NSArray

@@ -111,7 +111,7 @@ struct ReadMarks: Sendable {
     private let first: Side
     private let second: Side
 
-    init(_ first: Side, _ second: Side) {
+    private init(_ first: Side, _ second: Side) {
         self.first = first
         self.second = second
     }

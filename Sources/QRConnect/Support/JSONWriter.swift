@@ -164,9 +164,3 @@ struct JSONWriter: ~Copyable {
 protocol JSONWritable {
     func write(to json: inout JSONWriter)
 }
-
-extension Array: JSONWritable where Element: JSONWritable {
-    func write(to json: inout JSONWriter) {
-        json.array(self) { json, element in element.write(to: &json) }
-    }
-}

@@ -22,14 +22,8 @@ struct RequestIDSource {
     mutating func stamp(_ head: inout HTTPRequestHead) {
         guard !head.headers.contains(name: "X-Request-Id") else { return }
         count &+= 1
-        let (c, n) = (connectionPart, count)
-        let uuid = UUID(uuid: (
-            UInt8(truncatingIfNeeded: c >> 56), UInt8(truncatingIfNeeded: c >> 48), UInt8(truncatingIfNeeded: c >> 40),
-            UInt8(truncatingIfNeeded: c >> 32), UInt8(truncatingIfNeeded: c >> 24), UInt8(truncatingIfNeeded: c >> 16),
-            UInt8(truncatingIfNeeded: c >> 8), UInt8(truncatingIfNeeded: c),
-            UInt8(truncatingIfNeeded: n >> 56), UInt8(truncatingIfNeeded: n >> 48), UInt8(truncatingIfNeeded: n >> 40),
-            UInt8(truncatingIfNeeded: n >> 32), UInt8(truncatingIfNeeded: n >> 24), UInt8(truncatingIfNeeded: n >> 16),
-            UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)))
+        // The 16 bytes of the two halves, read as a UUID's.
+        let uuid = withUnsafeBytes(of: (connectionPart.bigEndian, count.bigEndian)) { UUID(uuid: $0.loadUnaligned(as: uuid_t.self)) }
         head.headers.add(name: "X-Request-Id", value: uuid.uuidString)
     }
 }
