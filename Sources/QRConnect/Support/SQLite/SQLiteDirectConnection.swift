@@ -93,6 +93,17 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with SQLite's busy handler off, so that a statement meeting another
+    /// connection's lock fails at once with `SQLITE_BUSY` instead of waiting on this thread; then
+    /// puts back the handler the driver gives its connections (retry until the lock is free).
+    /// For a borrowed connection only: a reader keeps its own timeout.
+    func withoutBusyHandler<T>(_ body: () throws -> T) rethrows -> T {
+        precondition(!ownsHandle, "a reader's busy timeout is its own")
+        sqlite_nio_sqlite3_busy_handler(handle, nil, nil)
+        defer { sqlite_nio_sqlite3_busy_handler(handle, { _, _ in 1 }, nil) }
+        return try body()
+    }
+
     /// Finalizes the kept statements and, for a connection of its own, closes it.
     func close() {
         lock.withLock {
