@@ -43,6 +43,44 @@ import Vapor
         }
     }
 
+    /// 16 guests each write 40 messages, one after the other, all at once: more batches than the
+    /// writer commits on one connection before giving it back to the pool. Every message is
+    /// acknowledged, stored once, and shown in the order it was sent.
+    @Test(arguments: TestDatabase.all)
+    func aLongBurstOfWritesIsStoredWhole(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup
+            let owner = try await app.registerOwner("olive")
+
+            // act
+            let statuses = try await withThrowingTaskGroup(of: [HTTPStatus].self) { group in
+                for guest in 0..<16 {
+                    group.addTask {
+                        var token: String? = nil
+                        var statuses: [HTTPStatus] = []
+                        for index in 0..<40 {
+                            let response = try await app.guestSend(
+                                to: owner.id, "\(guest)/\(index)", as: "Guest \(guest)", guestToken: token)
+                            token = token ?? response.object["guest_token"] as? String
+                            statuses.append(response.status)
+                        }
+                        return statuses
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+
+            // check
+            #expect(statuses.count == 640)
+            #expect(statuses.allSatisfy { $0 == .created }, "\(Set(statuses))")
+            #expect(try await app.count("messages") == 640)
+            for guest in [0, 7, 15] {
+                let page = try await app.get("/api/chat/discussion-anonyme/?pseudo=Guest%20\(guest)", token: owner.token)
+                #expect(page.array.map { $0["content"] as? String } == (0..<40).map { "\(guest)/\($0)" })
+            }
+        }
+    }
+
     /// Another process (here Python's sqlite3) holds the file's write lock. A send waits for it and
     /// then succeeds, and reads are answered meanwhile: the wait happens off the event loops.
     @Test func aSendWaitsForAnotherProcessHoldingTheWriteLock() async throws {

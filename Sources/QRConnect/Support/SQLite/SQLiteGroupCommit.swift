@@ -95,6 +95,12 @@ final class SQLiteGroupCommit: Sendable {
         // Its statements are prepared once for the run, and finalized before the connection goes back.
         let direct = try SQLiteDirectConnection.borrowing(driverConnection)
         defer { direct.close() }
+        // The savepoints' journal (the pages each job changed, to undo it alone) in memory. By
+        // default SQLite moves it to a file in /var/tmp past 64 KiB, which a batch of a dozen
+        // sends passes: `strace` showed a page written to that file, a system call each, for
+        // every few savepoints. The setting stays with the driver's connection; asking again is
+        // one cheap statement per run.
+        try Self.execute("PRAGMA temp_store = MEMORY", on: direct)
         for _ in 0..<Self.maxBatchesPerConnection {
             guard let batch = nextBatch() else { return false }
             let outcomes = await Self.commit(batch, on: conn, direct: direct)
