@@ -119,6 +119,68 @@ import Vapor
         }
     }
 
+    /// Each inbox entry's last message is, field for field, the one its discussion shows: a guest's
+    /// or the owner's, with names and texts that JSON must escape, read or not.
+    @Test(arguments: TestDatabase.all)
+    func anInboxEntryShowsItsLastMessageAsTheDiscussionDoes(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup: one guest per text; the owner answers every other one (the answer is then the
+            // entry's last message), and the first one answered reads the answer
+            let owner = try await app.register("owner", displayName: "Le \"Proprio\" \\ é")
+            let texts = ["quote \" and backslash \\", "line\nbreak\r\ttab", "é 🚗 中文 \u{2028}\u{2029}", "</script>",
+                         "slash / and unicode \u{FFFF}", "plain"]
+            var guests: [(token: String, pseudo: String)] = []
+            for (index, text) in texts.enumerated() {
+                let guest = try await app.openGuestSession(to: owner.id, text, as: "Chloé \(index)")
+                guests.append((guest.token, guest.pseudo))
+                if index % 2 == 1 { _ = try await app.reply(from: owner, to: guest.pseudo, "re: \(text)") }
+            }
+            _ = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guests[1].token)
+
+            // act
+            let inbox = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+
+            // check
+            #expect(inbox.status == .ok)
+            let entries = try #require(inbox.object["conversations"] as? [[String: Any]])
+            #expect(entries.map { $0["pseudo"] as? String } == guests.reversed().map(\.pseudo))
+            #expect(inbox.object["pseudos"] as? [String] == guests.reversed().map(\.pseudo))
+            for (index, guest) in guests.enumerated() {
+                let entry = try #require(entries.first { $0["pseudo"] as? String == guest.pseudo })
+                var last = try #require(entry["last_message"] as? [String: Any])
+                #expect(last["read"] as? Bool == (index == 1), "\(guest.pseudo)")
+                let page = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guest.token)
+                var shown = try #require(page.array.last)
+                // (opening the page marks the owner's answer read: `read` was checked above)
+                last["read"] = nil
+                shown["read"] = nil
+                #expect(NSDictionary(dictionary: last) == NSDictionary(dictionary: shown), "\(guest.pseudo): \(last) \(shown)")
+            }
+        }
+    }
+
+    /// Another program wrote bytes that are not UTF-8 into a message (SQLite stores what it is
+    /// given). The inbox, written from the column's bytes, still answers valid JSON, with the
+    /// bytes repaired as Swift repairs them.
+    @Test func textThatIsNotUTF8StillGivesValidJSON() async throws {
+        try await withTestApp(.sqlite) { app in
+            // setup
+            let owner = try await app.registerOwner("owner")
+            let guest = try await app.openGuestSession(to: owner.id, "bonjour", as: "Zoé")
+            let id = try #require(guest.message["id"] as? Int)
+            try await app.sql.raw("UPDATE messages SET content = CAST(X'C328612022FF' AS TEXT) WHERE id = \(bind: id)").run()
+
+            // act
+            let inbox = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+
+            // check
+            #expect(inbox.status == .ok)
+            let entries = try #require(inbox.object["conversations"] as? [[String: Any]], "\(inbox.text)")
+            let last = try #require(entries.first?["last_message"] as? [String: Any])
+            #expect(last["content"] as? String == String(decoding: [0xC3, 0x28, 0x61, 0x20, 0x22, 0xFF] as [UInt8], as: UTF8.self))
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func unreadDropsToZeroOnceOwnerOpensTheDiscussion(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in

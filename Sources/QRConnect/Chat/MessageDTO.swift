@@ -90,6 +90,22 @@ extension JSONWriter {
         raw("}")
     }
 
+    /// A message's wire form written straight from a row of `StoredMessage`'s columns, its text
+    /// from the database's bytes (`ColumnReader.writeString`), `read` from the discussion's marks.
+    mutating func message(row: any ColumnReader, marks: ReadMarks) throws {
+        let id = try row.int("id")
+        let receiver = try row.optionalInt("receiver_id")
+        raw("{\"id\":"); int(id)
+        raw(",\"sender\":"); int(try row.optionalInt("sender_id"))
+        raw(",\"sender_name\":"); try row.writeString("sender_name", to: &self)
+        raw(",\"receiver\":"); int(receiver)
+        raw(",\"pseudo\":"); try row.writeString("pseudo", to: &self)
+        raw(",\"content\":"); try row.writeString("content", to: &self)
+        raw(",\"created_at\":"); timestamp(try row.optionalDate("created_at") ?? Date())
+        raw(",\"read\":"); bool(marks.isRead(id: id, receiver: receiver))
+        raw("}")
+    }
+
     /// A stored message's wire form, as `MessageDTO(message, read: read)` writes it.
     mutating func message(_ message: StoredMessage, read: Bool) {
         self.message(
@@ -137,9 +153,13 @@ struct ReadMarks: Sendable {
     }
 
     func isRead(_ message: StoredMessage) -> Bool {
-        let receiver = message.receiverID
+        isRead(id: message.id, receiver: message.receiverID)
+    }
+
+    /// Whether message `id`, sent to `receiver` (nil: to the guest), was read by its receiver.
+    func isRead(id: Int, receiver: Int?) -> Bool {
         let mark = receiver == first.receiver ? first.readUpTo : receiver == second.receiver ? second.readUpTo : 0
-        return mark >= message.id
+        return mark >= id
     }
 
     func dto(_ message: StoredMessage) -> MessageDTO { MessageDTO(message, read: isRead(message)) }

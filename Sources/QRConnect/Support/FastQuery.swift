@@ -73,6 +73,11 @@ struct FastQuery: Sendable {
         return nil
     }
 
+    /// Runs `read` on every row, in order, keeping nothing: the caller gathers what it needs.
+    func each(on db: any Database, _ read: (any ColumnReader) throws -> Void) async throws {
+        _ = try await all(on: db, read)
+    }
+
     func first<T>(on db: any Database, _ read: (any ColumnReader) throws -> T) async throws -> T? {
         try await all(on: db, read).first
     }
@@ -131,6 +136,9 @@ protocol ColumnReader {
     func string(_ column: String) throws -> String
     func optionalString(_ column: String) throws -> String?
     func optionalDate(_ column: String) throws -> Date?
+    /// A text column, or `null`, written as JSON. A reader that can hand over the column's bytes
+    /// writes them without making a `String` of them (`DirectColumns`).
+    func writeString(_ column: String, to json: inout JSONWriter) throws
 }
 
 extension ColumnReader {
@@ -143,6 +151,10 @@ extension ColumnReader {
     func string(_ column: String) throws -> String {
         guard let value = try optionalString(column) else { throw ColumnTypeMismatch(column: column, expected: "text") }
         return value
+    }
+
+    func writeString(_ column: String, to json: inout JSONWriter) throws {
+        json.string(try optionalString(column))
     }
 }
 

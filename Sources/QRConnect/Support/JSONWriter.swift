@@ -99,6 +99,21 @@ struct JSONWriter: ~Copyable {
         append(UInt8(ascii: "\""))
     }
 
+    /// Text handed over as UTF-8 bytes (a database column's), without making a `String` of it.
+    /// Bytes that are not UTF-8 (another program may have written the file) are repaired as
+    /// `String(decoding:as:)` repairs them, so the answer is always valid JSON.
+    mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) {
+        guard Self.isUTF8(text) else { return string(String(decoding: text, as: UTF8.self)) }
+        append(UInt8(ascii: "\""))
+        escaped(text)
+        append(UInt8(ascii: "\""))
+    }
+
+    private static func isUTF8(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if text.allSatisfy({ $0 < 0x80 }) { return true }
+        return !transcode(text.makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true) { _ in }
+    }
+
     /// The bytes of a string's text, escaped for JSON.
     private mutating func escaped(_ text: UnsafeBufferPointer<UInt8>) {
         // Most text needs no escaping: copy runs of plain bytes whole.

@@ -277,6 +277,19 @@ private final class DirectColumns: ColumnReader {
         }
     }
 
+    func writeString(_ column: String, to json: inout JSONWriter) throws {
+        let index = try index(column)
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_TEXT:
+            // The bytes stay SQLite's until the next step: written before then.
+            let text = sqlite_nio_sqlite3_column_text(statement, index)
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            json.string(utf8: UnsafeBufferPointer(start: text, count: text == nil ? 0 : count))
+        case SQLITE_NULL: json.string(nil)
+        default: throw ColumnTypeMismatch(column: column, expected: "text")
+        }
+    }
+
     func optionalDate(_ column: String) throws -> Date? {
         let index = try index(column)
         // Read as the driver would, then decoded by the driver's own `Date(sqliteData:)`, so both
