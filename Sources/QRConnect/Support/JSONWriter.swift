@@ -6,7 +6,8 @@ import Vapor
 /// Foundation's `JSONEncoder` builds a tree of boxed values and walks it again to serialise; on a
 /// 50-message page profiling showed it as about a tenth of the request's CPU. The wire types
 /// that are on hot paths write themselves here instead (`JSONWritable`), in the same shape
-/// their `Encodable` conformance gives (tests compare the two).
+/// their `Encodable` conformance gives (tests compare the two). The guest inbox is written from
+/// its rows, with no type of its own per entry (`ReadingTests` compares it with the pages).
 struct JSONWriter: ~Copyable {
     // The JSON so far lives in memory of its own, grown by doubling, rather than in NIO's
     // `ByteBuffer` or an array. A `ByteBuffer` checks its storage is unique and not being

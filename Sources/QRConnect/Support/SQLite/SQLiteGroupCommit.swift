@@ -48,8 +48,9 @@ final class SQLiteGroupCommit: Sendable {
         let value = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             let startsCommitting = queue.withLockedValue { queue in
                 queue.jobs.append(Job(body: { try await body($0) }, continuation: continuation))
-                defer { queue.isCommitting = true }
-                return !queue.isCommitting
+                let wasCommitting = queue.isCommitting
+                queue.isCommitting = true
+                return !wasCommitting
             }
             if startsCommitting {
                 Task { await self.drain(on: db) }
