@@ -79,15 +79,13 @@ extension JSONWriter {
     mutating func message(
         id: Int, sender: Int?, senderName: String, receiver: Int?, pseudo: String?, content: String, created: Date, read: Bool
     ) {
-        raw("{\"id\":"); int(id)
-        raw(",\"sender\":"); int(sender)
-        raw(",\"sender_name\":"); string(senderName)
-        raw(",\"receiver\":"); int(receiver)
-        raw(",\"pseudo\":"); string(pseudo)
-        raw(",\"content\":"); string(content)
-        raw(",\"created_at\":"); timestamp(created)
-        raw(",\"read\":"); bool(read)
-        raw("}")
+        message(id: id, sender: sender, receiver: receiver, created: created, read: read) { json, text in
+            switch text {
+            case .senderName: json.string(senderName)
+            case .pseudo: json.string(pseudo)
+            case .content: json.string(content)
+            }
+        }
     }
 
     /// A message's wire form written straight from a row of `StoredMessage`'s columns, its text
@@ -95,14 +93,34 @@ extension JSONWriter {
     mutating func message(row: any ColumnReader, marks: ReadMarks) throws {
         let id = try row.int("id")
         let receiver = try row.optionalInt("receiver_id")
+        try message(
+            id: id, sender: try row.optionalInt("sender_id"), receiver: receiver,
+            created: try row.optionalDate("created_at") ?? Date(), read: marks.isRead(id: id, receiver: receiver)
+        ) { json, text in
+            switch text {
+            case .senderName: try row.writeString("sender_name", to: &json)
+            case .pseudo: try row.writeString("pseudo", to: &json)
+            case .content: try row.writeString("content", to: &json)
+            }
+        }
+    }
+
+    /// The three texts of a message, each written by the caller of the shape below.
+    enum MessageText { case senderName, pseudo, content }
+
+    /// The wire form's keys and order, in one place for both sources of a message.
+    private mutating func message(
+        id: Int, sender: Int?, receiver: Int?, created: Date, read: Bool,
+        text: (inout JSONWriter, MessageText) throws -> Void
+    ) rethrows {
         raw("{\"id\":"); int(id)
-        raw(",\"sender\":"); int(try row.optionalInt("sender_id"))
-        raw(",\"sender_name\":"); try row.writeString("sender_name", to: &self)
+        raw(",\"sender\":"); int(sender)
+        raw(",\"sender_name\":"); try text(&self, .senderName)
         raw(",\"receiver\":"); int(receiver)
-        raw(",\"pseudo\":"); try row.writeString("pseudo", to: &self)
-        raw(",\"content\":"); try row.writeString("content", to: &self)
-        raw(",\"created_at\":"); timestamp(try row.optionalDate("created_at") ?? Date())
-        raw(",\"read\":"); bool(marks.isRead(id: id, receiver: receiver))
+        raw(",\"pseudo\":"); try text(&self, .pseudo)
+        raw(",\"content\":"); try text(&self, .content)
+        raw(",\"created_at\":"); timestamp(created)
+        raw(",\"read\":"); bool(read)
         raw("}")
     }
 
