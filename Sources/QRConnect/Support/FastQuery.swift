@@ -43,15 +43,13 @@ struct FastQuery: Sendable {
         guard let postgres = db as? any PostgresDatabase else {
             preconditionFailure("FastQuery runs on SQLite or PostgreSQL, not on \(type(of: db))")
         }
-        // The connection's own query, its rows collected at once (the database-level `query`
-        // takes a lock for every row it hands over); binds encoded from their Swift types.
-        var bindings = PostgresBindings(capacity: binds.count)
-        for bind in binds { bind.append(to: &bindings) }
-        let query = PostgresQuery(unsafeSQL: postgresSQL, binds: bindings)
-        let result = try await postgres.withConnection { $0.query(query, logger: postgres.logger) }.get()
-        guard let first = result.rows.first else { return [] }
+        // A statement prepared once per connection (`PostgresStatements`), run by name.
+        let sql = postgresSQL
+        let values = binds.map(\.postgresData)
+        let rows = try await postgres.withConnection { PostgresStatements.shared.run(sql, values, on: $0) }.get()
+        guard let first = rows.first else { return [] }
         let reader = PostgresColumns(columns: ColumnLookup(names: first.makeRandomAccess().map(\.columnName)))
-        return try result.rows.map { row in
+        return try rows.map { row in
             reader.startRow(row)
             return try read(reader)
         }
@@ -87,15 +85,21 @@ struct FastQuery: Sendable {
         _ = try await all(on: db) { _ in () }
     }
 
-    /// The template with PostgreSQL's numbered placeholders.
-    private var postgresSQL: String {
+    /// The template with PostgreSQL's numbered placeholders, each cast to its bind's type.
+    ///
+    /// The casts give the prepared statement the parameter types the binds are sent in (`int8`,
+    /// not the `int4` the server might infer from a column), as an unnamed statement's types would.
+    /// A `NULL` bind has no type to give: the server infers it, and the text differs from the
+    /// typed one's, so each is a statement of its own.
+    var postgresSQL: String {
         var numbered = ""
-        numbered.reserveCapacity(sql.utf8.count + 2 * binds.count)
+        numbered.reserveCapacity(sql.utf8.count + 14 * binds.count)
         var index = 0
         for character in sql {
             if character == "?" {
+                numbered += "$\(index + 1)"
+                if index < binds.count, let type = binds[index].postgresTypeName { numbered += "::" + type }
                 index += 1
-                numbered += "$\(index)"
             } else {
                 numbered.append(character)
             }
@@ -118,13 +122,24 @@ extension FastQuery.Bind {
 
 extension FastQuery.Bind {
     /// Encoded as PostgresNIO encodes the Swift value: `int8`, `text`, `timestamptz`, `uuid`.
-    func append(to bindings: inout PostgresBindings) {
+    var postgresData: PostgresData {
         switch self {
-        case .int(let value): bindings.append(value)
-        case .text(let value): bindings.append(value)
-        case .date(let value): bindings.append(value)
-        case .uuid(let value): bindings.append(value)
-        case .null: bindings.appendNull()
+        case .int(let value): PostgresData(int: value)
+        case .text(let value): PostgresData(string: value)
+        case .date(let value): PostgresData(date: value)
+        case .uuid(let value): PostgresData(uuid: value)
+        case .null: .null
+        }
+    }
+
+    /// The type `postgresData` is sent as, for the placeholder's cast.
+    var postgresTypeName: String? {
+        switch self {
+        case .int: "int8"
+        case .text: "text"
+        case .date: "timestamptz"
+        case .uuid: "uuid"
+        case .null: nil
         }
     }
 }
@@ -209,8 +224,13 @@ private final class PostgresColumns: ColumnReader {
         columns.startRow()
     }
 
+    /// The cell, read as binary. PostgresNIO always asks for binary results, but a prepared
+    /// statement's cells carry the format its description had before it was bound, which is text
+    /// (PostgresNIO 1.33 keeps that description for the statement's runs).
     private func cell(_ column: String) throws -> PostgresCell {
-        row![try columns.index(of: column)]
+        var cell = row![try columns.index(of: column)]
+        cell.format = .binary
+        return cell
     }
 
     func int(_ column: String) throws -> Int { try cell(column).decode(Int.self) }
