@@ -92,19 +92,23 @@ struct FastQuery: Sendable {
     /// A `NULL` bind has no type to give: the server infers it, and the text differs from the
     /// typed one's, so each is a statement of its own.
     var postgresSQL: String {
-        var numbered = ""
-        numbered.reserveCapacity(sql.utf8.count + 14 * binds.count)
+        var numbered: [UInt8] = []
+        numbered.reserveCapacity(sql.utf8.count + 16 * binds.count)
         var index = 0
-        for character in sql {
-            if character == "?" {
-                numbered += "$\(index + 1)"
-                if index < binds.count, let type = binds[index].postgresTypeName { numbered += "::" + type }
-                index += 1
-            } else {
-                numbered.append(character)
+        for byte in sql.utf8 {
+            guard byte == UInt8(ascii: "?") else {
+                numbered.append(byte)
+                continue
             }
+            numbered.append(UInt8(ascii: "$"))
+            numbered.append(contentsOf: String(index + 1).utf8)
+            if index < binds.count, let type = binds[index].postgresTypeName {
+                numbered.append(contentsOf: "::".utf8)
+                numbered.append(contentsOf: type.utf8)
+            }
+            index += 1
         }
-        return numbered
+        return String(decoding: numbered, as: UTF8.self)
     }
 }
 
@@ -233,8 +237,37 @@ private final class PostgresColumns: ColumnReader {
         return cell
     }
 
-    func int(_ column: String) throws -> Int { try cell(column).decode(Int.self) }
-    func optionalInt(_ column: String) throws -> Int? { try cell(column).decode(Int?.self) }
+    // Integers and text are read from the cell's bytes: PostgresNIO's generic decoding was a
+    // third of the inbox's reading (100 rows of 13 columns) in the profile.
+
+    func int(_ column: String) throws -> Int {
+        guard let value = try optionalInt(column) else { throw ColumnTypeMismatch(column: column, expected: "an integer") }
+        return value
+    }
+
+    func optionalInt(_ column: String) throws -> Int? {
+        let cell = try cell(column)
+        guard var bytes = cell.bytes else { return nil }
+        let value: Int? = switch (cell.dataType, bytes.readableBytes) {
+        case (.int8, 8): bytes.readInteger(as: Int64.self).map(Int.init)
+        case (.int4, 4): bytes.readInteger(as: Int32.self).map(Int.init)
+        case (.int2, 2): bytes.readInteger(as: Int16.self).map(Int.init)
+        default: nil
+        }
+        return try value ?? cell.decode(Int.self)  // other types: PostgresNIO's decoding, and its error
+    }
+
+    func writeString(_ column: String, to json: inout JSONWriter) throws {
+        let cell = try cell(column)
+        switch cell.dataType {
+        case .text, .varchar:
+            guard let bytes = cell.bytes else { return json.string(nil) }
+            bytes.withUnsafeReadableBytes { json.string(utf8: $0.bindMemory(to: UInt8.self)) }
+        default:
+            json.string(try cell.decode(String?.self))
+        }
+    }
+
     func string(_ column: String) throws -> String { try cell(column).decode(String.self) }
     func optionalString(_ column: String) throws -> String? { try cell(column).decode(String?.self) }
     func optionalDate(_ column: String) throws -> Date? { try cell(column).decode(Date?.self) }
