@@ -36,10 +36,12 @@ actor PostgresEventBus: EventBus {
         self.database = database
     }
 
-    func publish(_ note: BusNote) async {
+    /// Not isolated to the actor: every send publishes, and needs only the bus's constants.
+    /// A `FastQuery`, so the statement is prepared once per connection like the send's own.
+    nonisolated func publish(_ note: BusNote) async {
         do {
             let payload = String(decoding: try JSONEncoder().encode(note), as: UTF8.self)
-            try await (database() as! any SQLDatabase).raw("SELECT pg_notify(\(bind: channel), \(bind: payload))").run()
+            try await FastQuery("SELECT pg_notify(?, ?)", [.text(channel), .text(payload)]).run(on: database())
         } catch {
             // The message is stored; sockets that miss it catch up when they reconnect.
             logger.warning("live delivery: pg_notify failed: \(String(reflecting: error))")
