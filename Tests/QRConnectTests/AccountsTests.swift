@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import SQLKit
 import Testing
@@ -268,6 +269,44 @@ import Vapor
             let errors = try #require(nothing.object["errors"] as? [String: [String]])
             #expect(Set(errors.keys) == ["username", "password"])
             #expect(try await app.count("access_tokens") == 1)
+        }
+    }
+
+    /// Passwords are hashed on threads of their own. On SQLite every commit runs on the driver's
+    /// thread pool, where Vapor also hashes: a message sent during a burst of logins was stored
+    /// only once the hashes queued before its commit were done. Here the logins are for an unknown
+    /// name (the decoy hash, then a `401` with no write), so each answers as soon as its hash is
+    /// done; the message must be stored while most of them are still hashing.
+    @Test(arguments: TestDatabase.all)
+    func aMessageIsNotQueuedBehindPasswordHashes(_ database: TestDatabase) async throws {
+        try await withTestApp(database, configure: { $0.bcryptCost = 12 }) { app in
+            // setup: the owner, and the decoy hash made by a first login
+            let owner = try await app.registerOwner("olive")
+            let nobody: [String: any Sendable] = ["username": "nobody", "password": "not-a-password"]
+            let first = try await app.post("/api/auth/login/", nobody)
+            #expect(first.status == .unauthorized)
+            let logins = 8
+            let answered = NIOLockedValueBox(0)
+
+            // act: eight logins hashing (a quarter of a second of CPU each, on two cores), then a message
+            let (sent, answeredWhenStored) = try await withThrowingTaskGroup(of: Void.self) { group throws -> (TestResponse, Int) in
+                for _ in 0..<logins {
+                    group.addTask {
+                        let login = try await app.post("/api/auth/login/", nobody)
+                        #expect(login.status == .unauthorized)
+                        answered.withLockedValue { $0 += 1 }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                let sent = try await app.guestSend(to: owner.id, "Vos clés sont à l'accueil.")
+                let answeredWhenStored = answered.withLockedValue { $0 }
+                try await group.waitForAll()
+                return (sent, answeredWhenStored)
+            }
+
+            // validation
+            #expect(sent.status == .created)
+            #expect(answeredWhenStored < logins / 2, "the message was stored after \(answeredWhenStored) of \(logins) hashes")
         }
     }
 

@@ -17,7 +17,7 @@ struct AccountDataController: RouteCollection {
     func deleteAccount(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
         let password = try await req.decodeJSONObject(PasswordConfirmation.self).password
-        guard try await req.password.async.verify(password, created: user.passwordHash) else {
+        guard try await req.passwordHasher.verify(password, created: user.passwordHash) else {
             throw APIError.invalidCredentials
         }
         let userID = user.id

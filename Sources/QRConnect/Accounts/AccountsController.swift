@@ -14,7 +14,7 @@ struct AccountsController: RouteCollection {
     func register(req: Request) async throws -> Response {
         let body = try await req.decodeJSONObject(RegistrationRequest.self)
         try await req.enforcePerAddress(\.addressRegistrations)
-        let passwordHash = try await req.password.async.hash(body.password)
+        let passwordHash = try await req.passwordHasher.hash(body.password)
         let user = User(username: body.username, passwordHash: passwordHash, displayName: body.displayName ?? body.username)
         let key: String
         do {
@@ -42,10 +42,10 @@ struct AccountsController: RouteCollection {
         }
         guard let user else {
             // Same work and same answer as a wrong password: the reply does not tell which names exist.
-            _ = try? await req.password.async.verify(body.password, created: req.application.decoyPasswordHash.value(req))
+            _ = try? await req.passwordHasher.verify(body.password, created: req.application.decoyPasswordHash.value(req))
             throw APIError.invalidCredentials
         }
-        guard try await req.password.async.verify(body.password, created: user.passwordHash) else {
+        guard try await req.passwordHasher.verify(body.password, created: user.passwordHash) else {
             throw APIError.invalidCredentials
         }
         let userID = user.id!
@@ -84,7 +84,7 @@ actor DecoyPasswordHash {
 
     func value(_ req: Request) async throws -> String {
         if let hash { return hash }
-        let made = try await req.password.async.hash(SecretToken.generate())
+        let made = try await req.passwordHasher.hash(SecretToken.generate())
         hash = made
         return made
     }

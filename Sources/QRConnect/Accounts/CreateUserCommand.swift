@@ -25,7 +25,7 @@ struct CreateUserCommand: AsyncCommand {
         }
         let displayName = signature.displayName?.trimmed
         let app = context.application
-        let hash = try await app.password.async(on: app.threadPool, hopTo: app.eventLoopGroup.next()).hash(password)
+        let hash = try await app.password.async(on: app.passwordThreads, hopTo: app.eventLoopGroup.next()).hash(password)
         let user = User(username: username, passwordHash: hash, displayName: displayName?.isEmpty == false ? displayName! : username)
         do {
             try await app.writer.transaction(on: app.db) { db in try await user.create(on: db) }

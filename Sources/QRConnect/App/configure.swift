@@ -21,6 +21,7 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     encoder.outputFormatting = .withoutEscapingSlashes
     ContentConfiguration.global.use(encoder: encoder, for: .json)
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.startPasswordThreads()
     app.decoyPasswordHash = DecoyPasswordHash()
 
     try DatabaseSetup.configure(app, config)
