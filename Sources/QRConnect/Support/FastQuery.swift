@@ -9,8 +9,9 @@ import Foundation
 /// Profiling a 50-message page showed a quarter of its CPU in SQLKit's query serialiser and its
 /// `Codable` row decoder (type lookups by mangled name for every optional column of every row).
 /// It goes straight to the driver: on SQLite the SQL text as written with binds as `SQLiteData`;
-/// on PostgreSQL with the placeholders numbered (`$1`, `$2`…) and binds as `PostgresData`; columns
-/// read from the driver's row by the driver's own decoding. (The service runs on nothing else.)
+/// on PostgreSQL with the placeholders numbered (`$1`, `$2`…), prepared once per connection
+/// (`PostgresStatements`), binds as `PostgresData`. Columns are read from the driver's row.
+/// (The service runs on nothing else.)
 /// Templates must not hold a `?` other than the placeholders (no `?` in string literals).
 struct FastQuery: Sendable {
     enum Bind: Sendable {
@@ -239,11 +240,6 @@ private final class PostgresColumns: ColumnReader {
 
     // Integers and text are read from the cell's bytes: PostgresNIO's generic decoding was a
     // third of the inbox's reading (100 rows of 13 columns) in the profile.
-
-    func int(_ column: String) throws -> Int {
-        guard let value = try optionalInt(column) else { throw ColumnTypeMismatch(column: column, expected: "an integer") }
-        return value
-    }
 
     func optionalInt(_ column: String) throws -> Int? {
         let cell = try cell(column)

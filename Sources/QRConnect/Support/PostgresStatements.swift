@@ -13,7 +13,8 @@ import PostgresNIO
 /// statements by SQL text, under PostgresNIO's connection id, unique in the process. The pool
 /// hands a connection to one request at a time, so a connection's statements are never prepared
 /// twice at once. Entries of connections that have closed are dropped when a new connection
-/// comes in, so the map holds about the pool's connections.
+/// comes in, so the map holds about the pool's connections; and `FastQuery`'s SQL is a fixed set
+/// of templates, so each connection holds a few dozen statements at most.
 ///
 /// Running behind a pooler in transaction mode (PgBouncer before 1.21) would break named
 /// statements; connect the service to PostgreSQL itself, or to a pooler in session mode.
