@@ -82,9 +82,36 @@ import Testing
             if database.isSQLite {
                 #expect(plan.contains("SEARCH m USING INTEGER PRIMARY KEY"), "\(plan)")
             } else {
-                #expect(plan.contains("Nested Loop") && plan.contains("Index Scan using messages_pkey on messages"), "\(plan)")
-                #expect(!plan.contains("Merge Join") && !plan.contains("Hash Join") && !plan.contains("Seq Scan on messages"), "\(plan)")
+                // ...and the statement as the service prepares it, with the plan PostgreSQL may
+                // switch to after five runs, made for any owner and any limit.
+                let statement = FastQuery(Inbox.guestConversationsSQL(onPostgres: true), [.int(ids[0]), .int(100)])
+                let generic = try await Self.genericPlan(of: statement, on: app.db)
+                #expect(generic.contains("owner_id = $1"), "not a generic plan: \(generic)")
+                for plan in [plan, generic] {
+                    #expect(plan.contains("Nested Loop") && plan.contains("Index Scan using messages_pkey on messages"), "\(plan)")
+                    #expect(plan.contains("guest_sessions_owner_recent_idx"), "\(plan)")
+                    #expect(!plan.contains("Merge Join") && !plan.contains("Hash Join") && !plan.contains("Seq Scan") && !plan.contains("Sort"), "\(plan)")
+                }
             }
+        }
+    }
+
+    /// PostgreSQL's generic plan of a `FastQuery` prepared as `PostgresStatements` prepares it
+    /// (placeholders cast to their binds' types), for its binds.
+    static func genericPlan(of query: FastQuery, on db: any Database) async throws -> String {
+        try await db.transaction { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw("SET LOCAL plan_cache_mode = force_generic_plan").run()
+            try await sql.raw("PREPARE probe AS \(unsafeRaw: query.postgresSQL)").run()
+            let binds = query.binds.map { bind -> String in
+                switch bind {
+                case .int(let value): String(value)
+                default: preconditionFailure("integer binds only")
+                }
+            }.joined(separator: ", ")
+            let rows = try await sql.raw("EXPLAIN EXECUTE probe(\(unsafeRaw: binds))").all()
+            try await sql.raw("DEALLOCATE probe").run()
+            return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: " | ")
         }
     }
 
