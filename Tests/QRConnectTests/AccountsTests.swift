@@ -288,7 +288,7 @@ import Vapor
             let logins = 8
             let answered = NIOLockedValueBox(0)
 
-            // act: eight logins hashing (a quarter of a second of CPU each, on two cores), then a message
+            // act: eight logins hashing (about a third of a second of CPU each, on two cores), then a message
             let (sent, answeredWhenStored) = try await withThrowingTaskGroup(of: Void.self) { group throws -> (TestResponse, Int) in
                 for _ in 0..<logins {
                     group.addTask {

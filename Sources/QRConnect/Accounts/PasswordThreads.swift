@@ -5,10 +5,11 @@ import Vapor
 ///
 /// Vapor hashes on the application's blocking thread pool, the one the SQLite driver runs its
 /// statements on, the group commit's `COMMIT` included. A bcrypt check at cost 12 is about a
-/// quarter of a second of CPU, so a burst of logins queued every message's commit behind the
-/// hashes: while 32 clients logged in, guest sends fell from 2 114 to 2.6 a second, p50 0.7 s and
-/// p99 4.4 s. On threads of their own, hashes wait only for other hashes. One thread per core, as
-/// bcrypt is all CPU.
+/// third of a second of CPU here (logins peak at about 6 a second on 2 cores), so a burst of
+/// logins queued every message's commit behind the hashes: while 32 clients logged in, guest
+/// sends fell from 1 905 to 2.0 a second, p50 2.0 s and p99 4.0 s (`bench/login_burst/run`). On
+/// threads of their own, hashes wait only for other hashes. One thread per core, as bcrypt is
+/// all CPU.
 extension Application {
     private struct PasswordThreadsKey: StorageKey { typealias Value = NIOThreadPool }
 
