@@ -10,7 +10,8 @@ import PostgresNIO
 /// server processes share when they use one database, so it is the cost that limits growth.
 ///
 /// A named statement lives on the connection that prepared it. This keeps each connection's
-/// statements by SQL text, under PostgresNIO's connection id, unique in the process. The pool
+/// statements by SQL text, under the connection object's identity (its entry holds the
+/// connection, so no other connection can take that identity while the entry lasts). The pool
 /// hands a connection to one request at a time, so a connection's statements are never prepared
 /// twice at once. Entries of connections that have closed are dropped when a new connection
 /// comes in, so the map holds about the pool's connections; and `FastQuery`'s SQL is a fixed set
@@ -26,15 +27,16 @@ final class PostgresStatements: Sendable {
         var statements: [String: PreparedQuery] = [:]
     }
 
-    private let byConnection = NIOLockedValueBox([PostgresConnection.ID: Prepared]())
+    private let byConnection = NIOLockedValueBox([ObjectIdentifier: Prepared]())
 
     /// Runs `sql` with `binds` on `connection`, preparing it there first if it is new to it.
     ///
     /// A statement the server no longer has, or whose result changed shape since it was prepared
     /// (a migration that altered a table it reads), fails with an error that preparing again
-    /// cures: its connection's statements are dropped and the statement runs once more, prepared
-    /// afresh. (Inside a transaction that retry fails too, as the failure aborted the transaction;
-    /// the next transaction finds the statement prepared again.)
+    /// cures: its connection's statements are forgotten (any still on the server stay there until
+    /// the connection closes) and the statement runs once more, prepared afresh. (Inside a
+    /// transaction that retry fails too, as the failure aborted the transaction; the next
+    /// transaction finds the statement prepared again.)
     func run(_ sql: String, _ binds: [PostgresData], on connection: PostgresConnection) -> EventLoopFuture<[PostgresRow]> {
         execute(sql, binds, on: connection).flatMapError { error in
             guard Self.isCuredByPreparingAgain(error) else {
@@ -56,21 +58,22 @@ final class PostgresStatements: Sendable {
     }
 
     private func statement(_ sql: String, on connection: PostgresConnection) -> PreparedQuery? {
-        byConnection.withLockedValue { $0[connection.id]?.statements[sql] }
+        byConnection.withLockedValue { $0[ObjectIdentifier(connection)]?.statements[sql] }
     }
 
     private func remember(_ prepared: PreparedQuery, for sql: String, on connection: PostgresConnection) {
+        let key = ObjectIdentifier(connection)
         byConnection.withLockedValue { map in
-            if map[connection.id] == nil {
+            if map[key] == nil {
                 map = map.filter { !$0.value.connection.isClosed }
-                map[connection.id] = Prepared(connection: connection)
+                map[key] = Prepared(connection: connection)
             }
-            map[connection.id]?.statements[sql] = prepared
+            map[key]?.statements[sql] = prepared
         }
     }
 
     private func forget(_ connection: PostgresConnection) {
-        _ = byConnection.withLockedValue { $0.removeValue(forKey: connection.id) }
+        _ = byConnection.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(connection)) }
     }
 
     /// `26000`: no prepared statement of that name (dropped by `DEALLOCATE` or `DISCARD ALL`).
