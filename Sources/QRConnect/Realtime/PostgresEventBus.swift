@@ -1,7 +1,6 @@
 import Fluent
 import FluentPostgresDriver
 import PostgresNIO
-import SQLKit
 import Vapor
 
 /// Notes between server processes sharing one PostgreSQL database.
