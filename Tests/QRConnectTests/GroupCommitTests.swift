@@ -89,47 +89,47 @@ import Vapor
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("db.sqlite").path
-        let client = try await Application.make(.testing)
-        let server = try await ServerProcess(environment: [
-            "SQLITE_PATH": path, "DATABASE_URL": "", "BCRYPT_COST": "4", "LOG_LEVEL": "error"])
-        defer { server.stop() }
-        let app = TestApp(app: client, baseURL: server.baseURL)
-        let alice = try await app.register("alice")
-        let bruno = try await app.register("bruno")
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        holder.arguments = ["python3", "-c", """
-            import sqlite3, sys, time
-            db = sqlite3.connect(sys.argv[1], isolation_level=None)
-            db.execute("BEGIN IMMEDIATE")
-            print("locked", flush=True)
-            time.sleep(1.5)
-            db.execute("COMMIT")
-            """, path]
-        let output = Pipe()
-        holder.standardOutput = output
-        try holder.run()
-        defer { holder.terminate() }
-        let locked = output.fileHandleForReading.availableData
-        try #require(String(decoding: locked, as: UTF8.self).hasPrefix("locked"))
+        try await withClientApp { client in
+            let server = try await ServerProcess(environment: [
+                "SQLITE_PATH": path, "DATABASE_URL": "", "BCRYPT_COST": "4", "LOG_LEVEL": "error"])
+            defer { server.stop() }
+            let app = TestApp(app: client, baseURL: server.baseURL)
+            let alice = try await app.register("alice")
+            let bruno = try await app.register("bruno")
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            holder.arguments = ["python3", "-c", """
+                import sqlite3, sys, time
+                db = sqlite3.connect(sys.argv[1], isolation_level=None)
+                db.execute("BEGIN IMMEDIATE")
+                print("locked", flush=True)
+                time.sleep(1.5)
+                db.execute("COMMIT")
+                """, path]
+            let output = Pipe()
+            holder.standardOutput = output
+            try holder.run()
+            defer { holder.terminate() }
+            let locked = output.fileHandleForReading.availableData
+            try #require(String(decoding: locked, as: UTF8.self).hasPrefix("locked"))
 
-        // act
-        let started = ContinuousClock.now
-        let send = Task { try await app.post("/api/chat/send/", ["receiver": bruno.id, "content": "après le verrou"], token: alice.token) }
-        try await Task.sleep(for: .milliseconds(200))
-        let read = try await app.get("/api/auth/me", token: alice.token)
-        let readAnsweredAfter = ContinuousClock.now - started
-        let sent = try await send.value
-        let sentAfter = ContinuousClock.now - started
+            // act
+            let started = ContinuousClock.now
+            let send = Task { try await app.post("/api/chat/send/", ["receiver": bruno.id, "content": "après le verrou"], token: alice.token) }
+            try await Task.sleep(for: .milliseconds(200))
+            let read = try await app.get("/api/auth/me", token: alice.token)
+            let readAnsweredAfter = ContinuousClock.now - started
+            let sent = try await send.value
+            let sentAfter = ContinuousClock.now - started
 
-        // check
-        #expect(read.status == .ok)
-        #expect(readAnsweredAfter < .milliseconds(1_200), "a read waited for another process's write lock")
-        #expect(sent.status == .created, "\(sent.status) \(sent.text)")
-        #expect(sentAfter > .milliseconds(1_000), "the send did not wait for the lock: \(sentAfter)")
-        let page = try await app.get("/api/chat/discussion/\(alice.id)/", token: bruno.token)
-        #expect(page.array.map { $0["content"] as? String } == ["après le verrou"])
-        try await client.asyncShutdown()
+            // check
+            #expect(read.status == .ok)
+            #expect(readAnsweredAfter < .milliseconds(1_200), "a read waited for another process's write lock")
+            #expect(sent.status == .created, "\(sent.status) \(sent.text)")
+            #expect(sentAfter > .milliseconds(1_000), "the send did not wait for the lock: \(sentAfter)")
+            let page = try await app.get("/api/chat/discussion/\(alice.id)/", token: bruno.token)
+            #expect(page.array.map { $0["content"] as? String } == ["après le verrou"])
+        }
     }
 
     /// The server is killed while guests are writing. Every message it acknowledged with a `201`
@@ -145,50 +145,50 @@ import Vapor
             "RATE_LIMIT_IP_MESSAGES": "off", "RATE_LIMIT_IP_GUEST_SESSIONS": "off", "RATE_LIMIT_INBOX_MESSAGES": "off",
             "RATE_LIMIT_GUEST_MESSAGES": "off",
         ]
-        let client = try await Application.make(.testing)
-        let server = try await ServerProcess(environment: environment)
-        defer { server.stop() }
-        let before = TestApp(app: client, baseURL: server.baseURL)
-        let owner = try await before.register("olive")
+        try await withClientApp { client in
+            let server = try await ServerProcess(environment: environment)
+            defer { server.stop() }
+            let before = TestApp(app: client, baseURL: server.baseURL)
+            let owner = try await before.register("olive")
 
-        // act: 8 guests write as fast as they can; the process is killed after 150 answers
-        let acknowledged = Acknowledged()
-        await withTaskGroup(of: Void.self) { group in
-            for guest in 0..<8 {
-                group.addTask {
-                    var token: String? = nil
-                    for index in 0..<100 {
-                        guard let response = try? await before.guestSend(
-                            to: owner.id, "guest \(guest) message \(index)", as: "Guest \(guest)", guestToken: token),
-                              response.status == .created,
-                              let id = response.message["id"] as? Int
-                        else { return }
-                        token = token ?? response.object["guest_token"] as? String
-                        if await acknowledged.add(id, "guest \(guest) message \(index)") == 150 { server.crash() }
+            // act: 8 guests write as fast as they can; the process is killed after 150 answers
+            let acknowledged = Acknowledged()
+            await withTaskGroup(of: Void.self) { group in
+                for guest in 0..<8 {
+                    group.addTask {
+                        var token: String? = nil
+                        for index in 0..<100 {
+                            guard let response = try? await before.guestSend(
+                                to: owner.id, "guest \(guest) message \(index)", as: "Guest \(guest)", guestToken: token),
+                                  response.status == .created,
+                                  let id = response.message["id"] as? Int
+                            else { return }
+                            token = token ?? response.object["guest_token"] as? String
+                            if await acknowledged.add(id, "guest \(guest) message \(index)") == 150 { server.crash() }
+                        }
                     }
                 }
             }
-        }
-        server.crash()
-        let answered = await acknowledged.messages
-        try #require(answered.count >= 150)
+            server.crash()
+            let answered = await acknowledged.messages
+            try #require(answered.count >= 150)
 
-        // check: on restart, every acknowledged message is there, with its content
-        let restarted = try await ServerProcess(environment: environment)
-        defer { restarted.stop() }
-        let after = TestApp(app: client, baseURL: restarted.baseURL)
-        let login = try await after.post("/api/auth/login/", ["username": "olive", "password": "password-olive"])
-        let key = try #require(login.object["token"] as? String)
-        var stored: [Int: String] = [:]
-        for guest in 0..<8 {
-            let page = try await after.get("/api/chat/discussion-anonyme/?pseudo=Guest%20\(guest)&limit=500", token: key)
-            for message in page.array {
-                stored[message["id"] as! Int] = message["content"] as? String
+            // check: on restart, every acknowledged message is there, with its content
+            let restarted = try await ServerProcess(environment: environment)
+            defer { restarted.stop() }
+            let after = TestApp(app: client, baseURL: restarted.baseURL)
+            let login = try await after.post("/api/auth/login/", ["username": "olive", "password": "password-olive"])
+            let key = try #require(login.object["token"] as? String)
+            var stored: [Int: String] = [:]
+            for guest in 0..<8 {
+                let page = try await after.get("/api/chat/discussion-anonyme/?pseudo=Guest%20\(guest)&limit=500", token: key)
+                for message in page.array {
+                    stored[message["id"] as! Int] = message["content"] as? String
+                }
             }
+            let lost = answered.filter { stored[$0.key] != $0.value }
+            #expect(lost.isEmpty, "\(lost.count) of \(answered.count) acknowledged messages lost")
         }
-        let lost = answered.filter { stored[$0.key] != $0.value }
-        #expect(lost.isEmpty, "\(lost.count) of \(answered.count) acknowledged messages lost")
-        try await client.asyncShutdown()
     }
 }
 

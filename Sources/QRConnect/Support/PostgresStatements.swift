@@ -77,12 +77,14 @@ final class PostgresStatements: Sendable {
     }
 
     /// `26000`: no prepared statement of that name (dropped by `DEALLOCATE` or `DISCARD ALL`).
-    /// `0A000` with "cached plan": the statement's result would change shape.
+    /// `0A000` raised by the server's `RevalidateCachedQuery`: "cached plan must not change result
+    /// type". (Told apart from other `0A000`s by the routine, which, unlike the message, the
+    /// server's `lc_messages` does not translate.)
     private static func isCuredByPreparingAgain(_ error: any Error) -> Bool {
         guard case .server(let server) = error as? PostgresError else { return false }
         switch server.fields[.sqlState] {
         case "26000": return true
-        case "0A000": return server.fields[.message]?.contains("cached plan") ?? false
+        case "0A000": return server.fields[.routine] == "RevalidateCachedQuery"
         default: return false
         }
     }

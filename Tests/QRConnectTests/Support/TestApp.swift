@@ -42,6 +42,21 @@ func withTestApp(
     await isolation.tearDown(app)
 }
 
+/// A client-only application (HTTP to a server in another process), shut down however `body`
+/// ends: an application dropped without `asyncShutdown()` stops the whole test process with an
+/// assertion, hiding the failure that dropped it.
+func withClientApp<T>(_ body: (Application) async throws -> T) async throws -> T {
+    let client = try await Application.make(.testing)
+    do {
+        let result = try await body(client)
+        try await client.asyncShutdown()
+        return result
+    } catch {
+        try? await client.asyncShutdown()
+        throw error
+    }
+}
+
 /// Test output shows warnings and errors only; set `LOG_LEVEL=debug` to see every request.
 enum TestLogging {
     private static let once: Void = {
