@@ -19,6 +19,7 @@ SCENARIOS = {
     "send_guest": "guest send with X-Guest-Token (stores a message)",
     "read_discussion": "read a 50-message discussion (nothing unread)",
     "conversations_anonymes": "conversations-anonymes, owner of {guests} guests (first page, 100)",
+    "inbox_screen": "the same with ?include=conversations (last messages; the peer: pseudonyms only)",
     "scan_linked": "scan a linked code (anonymous finder)",
     "login": "login (password hash at each one's default cost)",
 }
@@ -135,8 +136,10 @@ def main():
               "all 5 000 guests for the inbox's first page).",
               "- Reading a discussion marks it read in both (an `UPDATE`); the reader here has nothing "
               "unread, so it changes no row and the scenario stays a read.",
-              "- `conversations-anonymes`: the peer answers `pseudos` only; QRConnect also returns "
-              "`conversations` (last message and unread count per guest).",
+              "- `conversations-anonymes`: both answer the summary's `pseudos` (100 pseudonyms). With "
+              "`?include=conversations` (what QRConnect's web inbox asks) QRConnect adds each guest's "
+              "last message and unread count, about 27 kB; the peer ignores the parameter and answers "
+              "its pseudonyms, so that row's ratio compares unequal work.",
               "- Login: QRConnect checks bcrypt cost 12 and stores a new key per login; the peer checks "
               "Django's default PBKDF2-SHA256 and returns the user's single DRF token. Both are bound "
               "by the hash by design; neither was weakened.",

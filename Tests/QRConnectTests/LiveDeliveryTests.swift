@@ -144,7 +144,7 @@ import Vapor
             #expect(receipt["read_up_to"] as? Int == messageID)
             #expect(receipt["pseudo"] as? String == "Finder")
             try await ownerSocket.waitFor("conversation.read")
-            let inbox = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inbox = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
             let entry = try #require((inbox.object["conversations"] as? [[String: Any]])?.first)
             #expect(entry["unread"] as? Int == 0)
             #expect((entry["last_message"] as? [String: Any])?["read"] as? Bool == true)

@@ -80,6 +80,39 @@ import Vapor
 
     // MARK: an owner's guest inbox
 
+    /// A client of the summary reads `{"pseudos": [...]}` and nothing more; an inbox screen asks for
+    /// each entry's last message with `?include=conversations`, over the same guests in the same
+    /// order (a blocked one left out of both); any other `include` is refused.
+    @Test(arguments: TestDatabase.all)
+    func guestInboxCarriesLastMessagesOnlyWhenAsked(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup
+            let owner = try await app.registerOwner("owner")
+            for name in ["Anna", "Ben", "Pest", "Chloé"] {
+                _ = try await app.openGuestSession(to: owner.id, "bonjour de \(name)", as: name)
+            }
+            #expect(try await app.post("/api/chat/block/", ["pseudo": "Pest"], token: owner.token).status == .noContent)
+
+            // act
+            let plain = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let detailed = try await app.get("/api/chat/conversations-anonymes/?include=conversations&limit=2", token: owner.token)
+            let unknown = try await app.get("/api/chat/conversations-anonymes/?include=everything", token: owner.token)
+
+            // check
+            #expect(plain.status == .ok)
+            #expect(Set(plain.object.keys) == ["pseudos"], "\(plain.text)")
+            #expect(plain.object["pseudos"] as? [String] == ["Chloé", "Ben", "Anna"])
+            #expect(detailed.status == .ok)
+            #expect(detailed.object["pseudos"] as? [String] == ["Chloé", "Ben"])
+            let entries = try #require(detailed.object["conversations"] as? [[String: Any]], "\(detailed.text)")
+            #expect(entries.map { $0["pseudo"] as? String } == ["Chloé", "Ben"])
+            #expect(entries.map { ($0["last_message"] as? [String: Any])?["content"] as? String } == ["bonjour de Chloé", "bonjour de Ben"])
+            #expect(unknown.status == .badRequest)
+            #expect(unknown.isContractError)
+            #expect(unknown.errorFields == ["include"])
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func guestInboxListsMostRecentConversationFirst(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in
@@ -100,7 +133,7 @@ import Vapor
 
             // act: the oldest guest writes again
             _ = try await app.guestSend(to: owner.id, "a2", guestToken: anna.token)
-            let reordered = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let reordered = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
 
             // check: Anna comes first, with her newest message and two unread
             #expect(reordered.object["pseudos"] as? [String] == ["Anna", "Chloé", "Ben"])
@@ -138,7 +171,7 @@ import Vapor
             _ = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guests[1].token)
 
             // act
-            let inbox = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inbox = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
 
             // check
             #expect(inbox.status == .ok)
@@ -171,7 +204,7 @@ import Vapor
             try await app.sql.raw("UPDATE messages SET content = CAST(X'C328612022FF' AS TEXT) WHERE id = \(bind: id)").run()
 
             // act
-            let inbox = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inbox = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
 
             // check
             #expect(inbox.status == .ok)
@@ -189,7 +222,7 @@ import Vapor
             let guest = try await app.openGuestSession(to: owner.id, "un", as: "Nina")
             _ = try await app.guestSend(to: owner.id, "deux", guestToken: guest.token)
             _ = try await app.guestSend(to: owner.id, "trois", guestToken: guest.token)
-            let inboxBefore = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inboxBefore = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
             let entriesBefore = inboxBefore.object["conversations"] as? [[String: Any]] ?? []
             #expect(entriesBefore.map { $0["unread"] as? Int } == [3])
             let guestViewBefore = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guest.token)
@@ -201,7 +234,7 @@ import Vapor
             // check
             #expect(opened.status == .ok)
             #expect(opened.array.map { $0["read"] as? Bool } == [true, true, true])
-            let inboxAfter = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inboxAfter = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
             let entriesAfter = inboxAfter.object["conversations"] as? [[String: Any]] ?? []
             #expect(entriesAfter.map { $0["unread"] as? Int } == [0])
             let guestViewAfter = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guest.token)
@@ -209,7 +242,7 @@ import Vapor
 
             // a new message is unread again, the old ones stay read
             _ = try await app.guestSend(to: owner.id, "quatre", guestToken: guest.token)
-            let inboxLater = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inboxLater = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
             #expect((inboxLater.object["conversations"] as? [[String: Any]])?.map { $0["unread"] as? Int } == [1])
             let guestViewLater = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guest.token)
             #expect(guestViewLater.array.map { $0["read"] as? Bool } == [true, true, true, false])
@@ -565,7 +598,7 @@ import Vapor
             ]
             for read in reads {
                 for path in chatPathVariants(read.path) {
-                    let query = read.path == "discussion-anonyme" ? "?pseudo=Tom" : ""
+                    let query = ["discussion-anonyme": "?pseudo=Tom", "conversations-anonymes": "?include=conversations"][read.path] ?? ""
                     let response = try await app.get(path + query, token: read.token, guestToken: read.guestToken)
                     #expect(response.status == .ok, "\(path): \(response.status) \(response.text)")
                     if read.isList {

@@ -5,6 +5,8 @@ import sys
 from collections import defaultdict
 
 LABELS = {
+    "inbox_screen": "`conversations-anonymes?include=conversations`, owner with 5 000 guests (100 listed, with last messages)",
+    # (earlier runs: the list then carried its last messages without being asked)
     "conversations_anonymes": "`conversations-anonymes`, owner with 5 000 guests (100 listed)",
     "read_discussion": "`discussion/<id>/`, 50-message discussion between users",
     "discussion_anonyme": "`discussion-anonyme/?pseudo=`, one guest's 50-message thread",

@@ -1,6 +1,6 @@
 -- The growth benchmark's three reads (bench/growth/run), chosen by GROWTH_SCENARIO:
---   conversations_anonymes  the measured owner's guest list (bench/wrk/conversations_anonymes.lua:
---                           INBOX_OWNER_TOKEN)
+--   inbox_screen            the measured owner's guest list with each guest's last message, as the
+--                           web inbox asks for it (bench/wrk/inbox_screen.lua: INBOX_OWNER_TOKEN)
 --   read_discussion         the 50-message discussion, nothing unread (bench/wrk/read_discussion.lua:
 --                           READER_TOKEN, FRIEND_ID)
 --   discussion_anonyme      the owner reads one guest's 50-message thread, nothing unread
@@ -9,7 +9,7 @@
 -- (WRK_JSON ...) with more percentiles than bench/wrk/common.lua's.
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local scenario = os.getenv("GROWTH_SCENARIO") or ""
-if scenario == "conversations_anonymes" or scenario == "read_discussion" then
+if scenario == "inbox_screen" or scenario == "read_discussion" then
     dofile(here .. "../wrk/" .. scenario .. ".lua")
 elseif scenario == "discussion_anonyme" then
     dofile(here .. "../wrk/common.lua")
@@ -17,7 +17,7 @@ elseif scenario == "discussion_anonyme" then
     wrk.path = "/api/chat/discussion-anonyme/?pseudo=" .. env("GUEST_PSEUDO_QUERY")
     wrk.headers["Authorization"] = "Token " .. env("INBOX_OWNER_TOKEN")
 else
-    error("GROWTH_SCENARIO must be conversations_anonymes, read_discussion or discussion_anonyme")
+    error("GROWTH_SCENARIO must be inbox_screen, read_discussion or discussion_anonyme")
 end
 
 function done(summary, latency, requests)

@@ -92,7 +92,22 @@ struct ChatController: RouteCollection {
 
     func guestConversations(req: Request) async throws -> GuestConversationList {
         let ownerID = try req.requireUserID()
-        return try await req.inbox.guestConversations(ownerID: ownerID, limit: PageRequest(from: req).limit)
+        let page = try PageRequest(from: req)
+        return try await req.inbox.guestConversations(
+            ownerID: ownerID, limit: page.limit, withLastMessages: try Self.includesConversations(req))
+    }
+
+    /// `?include=conversations` asks the guest inbox for each entry's last message and unread
+    /// count beside the summary's `pseudos`. Opt-in: a client of the summary reads the pseudonyms
+    /// only, and 100 entries with their messages are about fifteen times the bytes (27 kB).
+    private static func includesConversations(_ req: Request) throws -> Bool {
+        guard req.url.query?.isEmpty == false, let raw = req.query[String.self, at: "include"], !raw.isEmpty else {
+            return false
+        }
+        guard raw == "conversations" else {
+            throw APIError.invalidField("include", "Seule la valeur « conversations » est reconnue.")
+        }
+        return true
     }
 
     func directThread(req: Request) async throws -> MessagePage {

@@ -7,8 +7,11 @@ struct Inbox: Sendable {
     let db: any Database
 
     /// Guests who wrote to `ownerID`, most recent conversation first: one backward range of
-    /// `guest_sessions_owner_recent_idx`, each entry joined to its last message by primary key.
-    /// Blocked guests leave the inbox (see `GET /api/chat/blocked/`).
+    /// `guest_sessions_owner_recent_idx`. Blocked guests leave the inbox (see `GET /api/chat/blocked/`).
+    ///
+    /// With `withLastMessages`, each entry also carries its last message and unread count (what an
+    /// inbox screen shows, `?include=conversations`); without, the answer is the summary's list of
+    /// pseudonyms and reads nothing but the sessions.
     ///
     /// The page of sessions is taken first, in a subquery with its own `LIMIT`, and each entry's
     /// message is then looked up by key. Left to choose, PostgreSQL joins the two otherwise when its
@@ -18,14 +21,24 @@ struct Inbox: Sendable {
     /// `LATERAL` subquery that `OFFSET 0` keeps from being merged into a join; SQLite always looks
     /// rows up by key in a join like this one (and has no `LATERAL`). The outer `ORDER BY` sorts
     /// the hundred rows of the page, not the table.
-    func guestConversations(ownerID: Int, limit: Int) async throws -> GuestConversationList {
-        let onPostgres = (db as? any SQLDatabase)?.dialect.name == "postgresql"
-        let list = GuestConversationList.Builder(entries: limit)
-        try await FastQuery(Self.guestConversationsSQL(onPostgres: onPostgres), [.int(ownerID), .int(limit)]).each(on: db) { row in
+    func guestConversations(ownerID: Int, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
+        let list = GuestConversationList.Builder(entries: limit, withLastMessages: withLastMessages)
+        let sql = withLastMessages
+            ? Self.guestConversationsSQL(onPostgres: (db as? any SQLDatabase)?.dialect.name == "postgresql")
+            : Self.guestPseudonymsSQL
+        try await FastQuery(sql, [.int(ownerID), .int(limit)]).each(on: db) { row in
             try list.add(row, ownerID: ownerID)
         }
         return list.finished()
     }
+
+    /// The statement of `guestConversations` without last messages. A session always has one
+    /// (it is created with its first); the test keeps both statements' lists the same.
+    static let guestPseudonymsSQL = """
+        SELECT pseudo FROM guest_sessions
+        WHERE owner_id = ? AND blocked_at IS NULL AND last_message_id IS NOT NULL
+        ORDER BY last_message_id DESC LIMIT ?
+        """
 
     /// The statement of `guestConversations`; its binds are the owner's id and the limit.
     static func guestConversationsSQL(onPostgres: Bool) -> String {
@@ -81,8 +94,8 @@ struct Inbox: Sendable {
     }
 }
 
-/// `{"pseudos": [...], "conversations": [{"pseudo", "last_message", "unread"}]}`.
-/// `pseudos` is the summary's shape; `conversations` adds what an inbox shows.
+/// `{"pseudos": [...]}`, the summary's shape, and with `?include=conversations`
+/// `"conversations": [{"pseudo", "last_message", "unread"}]` beside it: what an inbox shows.
 ///
 /// Written row by row as the database hands the rows over (`Builder`), text straight from SQLite's
 /// bytes. Building a stored message, a wire message and an entry for each of a hundred rows (their
@@ -101,22 +114,26 @@ struct GuestConversationList: AsyncResponseEncodable {
         private var pseudos: JSONWriter
         private var conversations: JSONWriter
         private var isEmpty = true
+        private let withLastMessages: Bool
 
-        init(entries: Int) {
+        init(entries: Int, withLastMessages: Bool) {
+            self.withLastMessages = withLastMessages
             pseudos = JSONWriter(capacity: 24 * entries + 16)
-            conversations = JSONWriter(capacity: 300 * entries + 32)
+            conversations = JSONWriter(capacity: withLastMessages ? 300 * entries + 32 : 0)
             pseudos.raw("{\"pseudos\":[")
             conversations.raw("],\"conversations\":[")
         }
 
-        /// One row of `Inbox.guestConversationsSQL`: the session's counts and marks, its last message.
+        /// One row of `Inbox.guestPseudonymsSQL`, or of `Inbox.guestConversationsSQL`: the session's
+        /// counts and marks, its last message.
         func add(_ row: any ColumnReader, ownerID: Int) throws {
             if !isEmpty {
                 pseudos.raw(",")
-                conversations.raw(",")
+                if withLastMessages { conversations.raw(",") }
             }
             isEmpty = false
             try row.writeString("pseudo", to: &pseudos)
+            guard withLastMessages else { return }
             conversations.raw("{\"pseudo\":"); try row.writeString("pseudo", to: &conversations)
             let marks = ReadMarks.guestThread(
                 ownerID: ownerID, ownerReadUpTo: try row.int("owner_read_up_to"), guestReadUpTo: try row.int("guest_read_up_to"))
@@ -126,6 +143,10 @@ struct GuestConversationList: AsyncResponseEncodable {
         }
 
         func finished() -> GuestConversationList {
+            guard withLastMessages else {
+                pseudos.raw("]}")
+                return GuestConversationList(json: pseudos.buffer)
+            }
             conversations.raw("]}")
             var json = pseudos.buffer
             var rest = conversations.buffer

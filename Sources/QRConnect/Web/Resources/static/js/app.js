@@ -180,7 +180,7 @@ async function showInbox() {
 /** Guests and users in one list, newest first: message ids grow with time across both kinds. */
 async function loadConversations() {
   const [guests, users] = await Promise.all([
-    api("GET", "/api/chat/conversations-anonymes/"),
+    api("GET", "/api/chat/conversations-anonymes/?include=conversations"),
     api("GET", "/api/chat/conversations/"),
   ]);
   const entries = [
