@@ -8,6 +8,9 @@ import Vapor
     static let awkward = [
         "plain", "", "quote \" and backslash \\", "line\nbreak\r\ttab", "bell\u{7} nul\u{0} esc\u{1B} del\u{7F}",
         "é 🚗 中文 \u{2028}\u{2029}", "</script>", "slash / and unicode \u{FFFF}",
+        // longer than a word, with what needs escaping before, across and after word boundaries
+        "J'ai trouvé vos clés près de la gare, appelez-moi \"vite\" s'il vous plaît.\n\tMerci !",
+        "0123456\"89abcdef\\ghijklmn\u{1}pqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     ]
 
     @Test(arguments: awkward)
@@ -26,6 +29,37 @@ import Vapor
         let written = try JSONSerialization.jsonObject(with: Data(buffer: json.buffer)) as? NSArray
         let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode([dto, dto])) as? NSArray
         #expect(written != nil && written == encoded)
+    }
+
+    /// Bytes from the database are written as they are when they are UTF-8, and repaired as Swift
+    /// repairs them when not: overlong forms, surrogates, code points past U+10FFFF, stray
+    /// continuation bytes and sequences cut short, at every offset of a word, among bytes that
+    /// need escaping. Each answer must parse back to `String(decoding:as:)` of the bytes.
+    @Test func bytesWriteAsSwiftDecodesThem() throws {
+        // setup: random byte strings over an alphabet of edge cases, from a fixed seed
+        let alphabet: [[UInt8]] = [
+            [0x61], [0x22], [0x5C], [0x01], [0x1F], [0x7F], [0x20], Array("é".utf8), Array("🚗".utf8), Array("中".utf8),
+            [0x80], [0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xC2], [0xC3, 0x28], [0xE0, 0x80, 0x80], [0xE0, 0xA0],
+            [0xED, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEF, 0xBF, 0xBF], [0xF0, 0x80, 0x80, 0x80], [0xF0, 0x90, 0x80],
+            [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF], [0xFE],
+        ]
+        var random = SeededRandom(seed: 20261130)
+        var cases: [[UInt8]] = alphabet
+        for _ in 0..<3000 {
+            cases.append((0..<Int.random(in: 0...24, using: &random)).flatMap { _ in alphabet.randomElement(using: &random)! })
+        }
+
+        for bytes in cases {
+            // act
+            var json = JSONWriter()
+            json.raw("[")
+            bytes.withUnsafeBufferPointer { json.string(utf8: $0) }
+            json.raw("]")
+
+            // check
+            let parsed = try JSONSerialization.jsonObject(with: Data(buffer: json.buffer)) as? [String]
+            #expect(parsed == [String(decoding: bytes, as: UTF8.self)], "\(bytes)")
+        }
     }
 
     @Test(arguments: [0, 7, -1, 9, 10, 99, 100, -45_678, 1_000_000_007, Int.max, Int.min])
@@ -79,5 +113,22 @@ import Vapor
             let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(encodable)) as? NSDictionary
             #expect(written != nil && written == encoded, "\(String(buffer: json.buffer))")
         }
+    }
+}
+
+/// A repeatable source of random numbers (SplitMix64), so a failing case fails every run.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
