@@ -41,7 +41,7 @@ import Vapor
             let before = readers.readsServed
             let me = try await app.get("/api/auth/me/", token: owner.token)
             let afterSignIn = readers.readsServed
-            let inbox = try await app.get("/api/chat/conversations-anonymes/", token: owner.token)
+            let inbox = try await app.get("/api/chat/conversations-anonymes/?include=conversations", token: owner.token)
             let afterInbox = readers.readsServed
 
             // validation

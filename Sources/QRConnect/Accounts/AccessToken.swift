@@ -41,7 +41,7 @@ enum SecretToken {
 
     /// What the database stores and looks up: the hex SHA-256 of the secret.
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).hex
+        SHA256.hash(data: Data(token.utf8)).lowercaseHex
     }
 
     /// A presented secret worth hashing: bounded, printable ASCII. Anything else cannot be one of ours.

@@ -27,6 +27,8 @@ enum DatabaseSetup {
                 as: .psql)
         }
         app.writer = DatabaseWriter(kind: config.database.isSQLite ? .sqlite : .postgres)
+        // Requests share a handle per event loop (`Request.database`) rather than each making one.
+        app.shareDatabaseHandles()
     }
 
     /// SQLite settings chosen for a server, applied once the file is open.

@@ -24,7 +24,7 @@ final class ClientAddressHasher: Sendable {
     func hash(_ address: String, on db: any Database) async throws -> String {
         let key = try await self.key(on: db)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(address.utf8), using: key)
-        return Data(mac).prefix(16).hex
+        return Data(mac).prefix(16).lowercaseHex
     }
 
     private func key(on db: any Database) async throws -> SymmetricKey {

@@ -39,6 +39,6 @@ struct ClaimCode: Sendable, Equatable {
     /// What the database keeps: a hash bound to the code's token, so the table does not list the
     /// codes in clear and one code's hash says nothing about another's.
     func hash(for token: UUID) -> String {
-        SHA256.hash(data: Data("qrconnect-claim-code:\(token.uuidString.lowercased()):\(characters)".utf8)).hex
+        SHA256.hash(data: Data("qrconnect-claim-code:\(token.uuidString.lowercased()):\(characters)".utf8)).lowercaseHex
     }
 }

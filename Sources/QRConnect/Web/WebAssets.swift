@@ -74,7 +74,7 @@ struct WebAsset: Sendable {
     init(_ body: Data, contentType: HTTPMediaType) {
         self.body = body
         self.contentType = contentType
-        self.etag = "\"" + SHA256.hash(data: body).hex.prefix(32) + "\""
+        self.etag = "\"" + SHA256.hash(data: body).lowercaseHex.prefix(32) + "\""
     }
 
     /// `200` with the file, or `304` when the browser already holds this version.
