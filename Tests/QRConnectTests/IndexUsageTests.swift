@@ -17,6 +17,14 @@ import Testing
          "messages_guest_thread_idx"),
         ("SELECT * FROM messages WHERE pair_low_id = 1 AND pair_high_id = 2 AND id < 1000 ORDER BY id DESC LIMIT 101",
          "messages_direct_thread_idx"),
+        // A page between users with both sides' marks alongside (`Discussions.directPageWithMarks`).
+        ("""
+         SELECT *, (SELECT unread FROM direct_conversations WHERE user_id = 1 AND partner_id = 2) AS reader_unread,
+         (SELECT read_up_to FROM direct_conversations WHERE user_id = 2 AND partner_id = 1) AS partner_read_up_to
+         FROM messages WHERE pair_low_id = 1 AND pair_high_id = 2
+         AND id > COALESCE((SELECT cleared_up_to FROM direct_conversations WHERE user_id = 1 AND partner_id = 2), 0)
+         AND id < 1000 ORDER BY id DESC LIMIT 101
+         """, "messages_direct_thread_idx"),
         ("SELECT * FROM access_tokens WHERE token_hash = 'x'", "access_tokens_token_hash_key"),
         ("SELECT * FROM guest_sessions WHERE token_hash = 'x' AND owner_id = 1", "guest_sessions_token_owner_key"),
     ] }

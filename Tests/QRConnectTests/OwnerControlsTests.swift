@@ -106,6 +106,8 @@ import Vapor
             // A new message brings the discussion back, from there on.
             _ = try await app.post("/api/chat/send/", ["receiver": alice.id, "content": "three"], token: bruno.token)
             #expect(try await app.get("/api/chat/discussion/\(bruno.id)/", token: alice.token).contents == ["three"])
+            // read again, with nothing unread now: still from there on
+            #expect(try await app.get("/api/chat/discussion/\(bruno.id)/", token: alice.token).contents == ["three"])
             #expect(try await app.request(.DELETE, "/api/chat/discussion/\(alice.id)/", token: alice.token).status == .notFound)
         }
     }

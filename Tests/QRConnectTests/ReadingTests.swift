@@ -284,10 +284,13 @@ import Vapor
 
             // act: Bruno opens the discussion and answers
             let brunoView = try await app.get("/api/chat/discussion/\(alice.id)/", token: bruno.token)
+            // (Alice, with nothing unread, reads the page and both marks in one statement)
+            let aliceViewOnceRead = try await app.get("/api/chat/discussion/\(bruno.id)/", token: alice.token)
             try await app.sendDirect(from: bruno, to: alice.id, "trois")
 
             // check: each side's messages are read as far as the other side has opened them
             #expect(brunoView.array.map { $0["read"] as? Bool } == [true, true])
+            #expect(aliceViewOnceRead.array.map { $0["read"] as? Bool } == [true, true])
             let aliceList = try await app.get("/api/chat/conversations/", token: alice.token)
             let aliceEntry = (aliceList.object["conversations"] as? [[String: Any]])?.first
             #expect((aliceEntry?["last_message"] as? [String: Any])?["read"] as? Bool == false)

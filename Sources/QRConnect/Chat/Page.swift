@@ -45,19 +45,41 @@ struct PageRequest: Sendable {
     func messages(
         on db: any Database, in thread: String, _ binds: [FastQuery.Bind]
     ) async throws -> (messages: [StoredMessage], hasOlder: Bool) {
-        var sql = "SELECT \(StoredMessage.columnList) FROM messages WHERE \(thread)"
-        var allBinds = binds
+        let page = try await messages(on: db, in: thread, binds, alongside: nil) { _ in () }
+        return (page.messages, page.hasOlder)
+    }
+
+    /// The same page, with more of the discussion read by the same statement: `alongside` adds
+    /// columns to every row (scalar subqueries, with `?` for its binds, which come first), and
+    /// `readAlongside` reads them from the first row. Nil for them when the page is empty.
+    func messages<Alongside>(
+        on db: any Database, in thread: String, _ binds: [FastQuery.Bind],
+        alongside: (columns: String, binds: [FastQuery.Bind])?,
+        readAlongside: (any ColumnReader) throws -> Alongside
+    ) async throws -> (messages: [StoredMessage], hasOlder: Bool, alongside: Alongside?) {
+        var sql = "SELECT \(StoredMessage.columnList)"
+        var allBinds: [FastQuery.Bind] = []
+        if let alongside {
+            sql += ", \(alongside.columns)"
+            allBinds += alongside.binds
+        }
+        sql += " FROM messages WHERE \(thread)"
+        allBinds += binds
         if let before {
             sql += " AND id < ?"
             allBinds.append(.int(before))
         }
         sql += " ORDER BY id DESC LIMIT ?"
         allBinds.append(.int(limit + 1))
-        var messages = try await FastQuery(sql, allBinds).all(on: db, StoredMessage.init(columns:))
+        var read: Alongside?
+        var messages = try await FastQuery(sql, allBinds).all(on: db) { row in
+            if read == nil { read = try readAlongside(row) }
+            return try StoredMessage(columns: row)
+        }
         let hasOlder = messages.count > limit
         if hasOlder { messages.removeLast() }
         messages.reverse()  // in place: oldest first
-        return (messages, hasOlder)
+        return (messages, hasOlder, read)
     }
 }
 
