@@ -25,6 +25,12 @@ import Testing
          AND id > COALESCE((SELECT cleared_up_to FROM direct_conversations WHERE user_id = 1 AND partner_id = 2), 0)
          AND id < 1000 ORDER BY id DESC LIMIT 101
          """, "messages_direct_thread_idx"),
+        // An owner's page of a guest conversation with the session's marks (`Discussions.guestPageWithMarks`).
+        ("""
+         SELECT *, (SELECT owner_unread FROM guest_sessions WHERE owner_id = 1 AND pseudo = 'x') AS owner_unread
+         FROM messages WHERE guest_session_id = (SELECT id FROM guest_sessions WHERE owner_id = 1 AND pseudo = 'x')
+         AND id < 1000 ORDER BY id DESC LIMIT 101
+         """, "messages_guest_thread_idx"),
         ("SELECT * FROM access_tokens WHERE token_hash = 'x'", "access_tokens_token_hash_key"),
         ("SELECT * FROM guest_sessions WHERE token_hash = 'x' AND owner_id = 1", "guest_sessions_token_owner_key"),
     ] }

@@ -258,6 +258,9 @@ import Vapor
             try await app.reply(from: owner, to: "Nina", "réponse")
             let ownerViewBefore = try await app.get("/api/chat/discussion-anonyme/?pseudo=Nina", token: owner.token)
             #expect(ownerViewBefore.array.map { $0["read"] as? Bool } == [true, false])
+            // (read again with nothing unread: the page and the session's marks in one statement)
+            let ownerViewAgain = try await app.get("/api/chat/discussion-anonyme/?pseudo=Nina", token: owner.token)
+            #expect(ownerViewAgain.array.map { $0["read"] as? Bool } == [true, false])
 
             // act
             let guestView = try await app.get("/api/chat/guest/discussion/\(owner.id)/", guestToken: guest.token)

@@ -15,6 +15,9 @@ struct Discussions: Sendable {
 
     /// An owner reads their conversation with guest `pseudo`; empty if that guest never wrote to them.
     func guestThreadForOwner(ownerID: Int, pseudo: String, page: PageRequest) async throws -> MessagePage {
+        if let read = try await guestPageWithMarks(ownerID: ownerID, pseudo: pseudo, page: page) {
+            return read
+        }
         guard var session = try await guestSession(ownerID: ownerID, pseudo: pseudo) else { return .empty }
         if session.ownerUnread > 0 {
             session = try await markRead(session, by: .owner)
@@ -77,6 +80,29 @@ struct Discussions: Sendable {
         guard let marks = read.alongside, marks.unread == 0 else { return nil }
         return MessagePage(
             messages: read.messages, marks: .direct(userID, readUpTo: marks.readUpTo, partnerID, readUpTo: marks.partnerReadUpTo),
+            nextBefore: read.hasOlder ? read.messages.first?.id : nil, limit: page.limit)
+    }
+
+    /// The usual page of an owner's conversation with a guest, nothing unread for the owner, in
+    /// one statement, as `directPageWithMarks` does for two users: the session is found by the
+    /// unique (owner_id, pseudo) index, its marks ride along. Nil when it cannot answer alone.
+    private func guestPageWithMarks(ownerID: Int, pseudo: String, page: PageRequest) async throws -> MessagePage? {
+        let session = "FROM guest_sessions WHERE owner_id = ? AND pseudo = ?"
+        let key: [FastQuery.Bind] = [.int(ownerID), .text(pseudo)]
+        let alongside = (
+            columns: "(SELECT owner_unread \(session)) AS owner_unread, (SELECT owner_read_up_to \(session)) AS owner_read_up_to, "
+                + "(SELECT guest_read_up_to \(session)) AS guest_read_up_to",
+            binds: key + key + key)
+        let read = try await page.messages(
+            on: db, in: "guest_session_id = (SELECT id \(session))", key, alongside: alongside
+        ) { row in
+            (unread: try row.optionalInt("owner_unread"), ownerReadUpTo: try row.optionalInt("owner_read_up_to"),
+             guestReadUpTo: try row.optionalInt("guest_read_up_to"))
+        }
+        guard let marks = read.alongside, marks.unread == 0 else { return nil }
+        return MessagePage(
+            messages: read.messages,
+            marks: .guestThread(ownerID: ownerID, ownerReadUpTo: marks.ownerReadUpTo ?? 0, guestReadUpTo: marks.guestReadUpTo ?? 0),
             nextBefore: read.hasOlder ? read.messages.first?.id : nil, limit: page.limit)
     }
 
