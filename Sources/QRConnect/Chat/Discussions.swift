@@ -51,8 +51,7 @@ struct Discussions: Sendable {
         let clearedUpTo = rows.first { $0.userID == userID }?.clearedUpTo ?? 0
         let (messages, hasOlder) = try await page.messages(
             on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > ?", [.int(low), .int(high), .int(clearedUpTo)])
-        return MessagePage(
-            messages: messages, marks: marks, nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
+        return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
     }
 
     /// The usual page between two users, nothing unread for the reader, in one statement: both
@@ -79,8 +78,8 @@ struct Discussions: Sendable {
         }
         guard let marks = read.alongside, marks.unread == 0 else { return nil }
         return MessagePage(
-            messages: read.messages, marks: .direct(userID, readUpTo: marks.readUpTo, partnerID, readUpTo: marks.partnerReadUpTo),
-            nextBefore: read.hasOlder ? read.messages.first?.id : nil, limit: page.limit)
+            read.messages, marks: .direct(userID, readUpTo: marks.readUpTo, partnerID, readUpTo: marks.partnerReadUpTo),
+            hasOlder: read.hasOlder, of: page)
     }
 
     /// The usual page of an owner's conversation with a guest, nothing unread for the owner, in
@@ -101,9 +100,9 @@ struct Discussions: Sendable {
         }
         guard let marks = read.alongside, marks.unread == 0 else { return nil }
         return MessagePage(
-            messages: read.messages,
+            read.messages,
             marks: .guestThread(ownerID: ownerID, ownerReadUpTo: marks.ownerReadUpTo ?? 0, guestReadUpTo: marks.guestReadUpTo ?? 0),
-            nextBefore: read.hasOlder ? read.messages.first?.id : nil, limit: page.limit)
+            hasOlder: read.hasOlder, of: page)
     }
 
     // MARK: marking read without reading (POST /api/chat/read/)
@@ -148,8 +147,7 @@ struct Discussions: Sendable {
         let sessionID = session.id
         let marks = ReadMarks.guestThread(session)
         let (messages, hasOlder) = try await page.messages(on: db, in: "guest_session_id = ?", [.int(sessionID)])
-        return MessagePage(
-            messages: messages, marks: marks, nextBefore: hasOlder ? messages.first?.id : nil, limit: page.limit)
+        return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
     }
 
     /// Sets one side's unread count to zero and its read mark to the newest message, and says so.

@@ -121,7 +121,6 @@ struct GuestConversationList: AsyncResponseEncodable {
             pseudos = JSONWriter(capacity: 24 * entries + 16)
             conversations = JSONWriter(capacity: withLastMessages ? 300 * entries + 32 : 0)
             pseudos.raw("{\"pseudos\":[")
-            conversations.raw("],\"conversations\":[")
         }
 
         /// One row of `Inbox.guestPseudonymsSQL`, or of `Inbox.guestConversationsSQL`: the session's
@@ -147,6 +146,7 @@ struct GuestConversationList: AsyncResponseEncodable {
                 pseudos.raw("]}")
                 return GuestConversationList(json: pseudos.buffer)
             }
+            pseudos.raw("],\"conversations\":[")
             conversations.raw("]}")
             var json = pseudos.buffer
             var rest = conversations.buffer

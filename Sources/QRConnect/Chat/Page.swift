@@ -113,3 +113,10 @@ struct MessagePage: AsyncResponseEncodable {
 
     static let empty = MessagePage(messages: [], marks: .noMessages, nextBefore: nil, limit: PageRequest.defaultLimit)
 }
+
+extension MessagePage {
+    /// The page `request` asked for, oldest first; the link to older ones when `hasOlder`.
+    init(_ messages: [StoredMessage], marks: ReadMarks, hasOlder: Bool, of request: PageRequest) {
+        self.init(messages: messages, marks: marks, nextBefore: hasOlder ? messages.first?.id : nil, limit: request.limit)
+    }
+}

@@ -32,8 +32,7 @@ extension Application {
     /// page-size limit (query history is off in this service). It logs with the application's
     /// logger, so Fluent's own debug lines of a query carry no request id.
     func databaseHandle(on eventLoop: any EventLoop) -> any Database {
-        guard let handles = storage[DatabaseHandlesKey.self] else { return makeDatabaseHandle(on: eventLoop) }
-        return handles.handle(on: eventLoop) { makeDatabaseHandle(on: $0) }
+        storage.required(DatabaseHandlesKey.self).handle(on: eventLoop) { makeDatabaseHandle(on: $0) }
     }
 
     /// Sets up the shared handles (`DatabaseSetup`, once the databases are configured).
