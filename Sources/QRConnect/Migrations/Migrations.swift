@@ -12,5 +12,6 @@ enum SchemaMigrations {
         AddOwnerControls(),
         AddTagControls(),
         AddPostgresSendFunctions(),
+        PostgresSendsUpdateEachRowOnce(),
     ]
 }

@@ -1,0 +1,76 @@
+import Fluent
+import SQLKit
+import Testing
+@testable import QRConnect
+
+/// On PostgreSQL every update of a row writes a new version of it, and the conversation rows are
+/// indexed on the columns a send changes: a send that updated its conversation row twice left
+/// twice the dead versions and index entries for vacuum, and every send and read of a busy
+/// conversation walked them. Each send function must write each conversation row once
+/// (migration `PostgresSendsUpdateEachRowOnce`); a second update fails these tests.
+@Suite(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
+struct PostgresSendRowWritesTests {
+    private static let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
+
+    /// Runs `call` in a transaction and returns the message id it answered and the row updates
+    /// it made to `table` (this transaction's own counts, in this test's schema).
+    private static func rowUpdates(
+        of call: String, in table: String, on db: any Database
+    ) async throws -> (messageID: Int?, updates: Int) {
+        try await db.transaction { db in
+            let sql = db as! any SQLDatabase
+            let messageID = try await sql.raw("SELECT (\(unsafeRaw: call)) AS id").first()?
+                .decode(column: "id", as: Int?.self)
+            let updates = try await sql.raw("""
+                SELECT n_tup_upd FROM pg_stat_xact_user_tables
+                WHERE schemaname = current_schema() AND relname = \(bind: table)
+                """).first()!.decode(column: "n_tup_upd", as: Int.self)
+            return (messageID, updates)
+        }
+    }
+
+    @Test func eachSendWritesItsConversationRowsOnce() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup: a discussion between two users and a guest conversation, one message each
+            let owner = try await app.registerOwner("olive")
+            let partner = try await app.register("paul")
+            try await app.sendDirect(from: partner, to: owner.id, "bonjour")
+            let first = try await app.guestSend(to: owner.id, "Vos phares sont allumés.", as: "Invité-4821")
+            #expect(first.status == .created)
+            let session = try await (app.db as! any SQLDatabase).raw(
+                "SELECT id FROM guest_sessions WHERE pseudo = 'Invité-4821'"
+            ).first()!.decode(column: "id", as: Int.self)
+
+            // act
+            let direct = try await Self.rowUpdates(
+                of: "qrconnect_send_direct(\(partner.id), \(owner.id), 'paul', 'encore', now())",
+                in: "direct_conversations", on: app.db)
+            let fromGuest = try await Self.rowUpdates(
+                of: "qrconnect_append_guest_message(\(session), \(owner.id), 'Invité-4821', 'merci', now())",
+                in: "guest_sessions", on: app.db)
+            let reply = try await Self.rowUpdates(
+                of: "SELECT message_id FROM qrconnect_reply_to_guest(\(owner.id), 'Invité-4821', 'olive', 'j''arrive', now())",
+                in: "guest_sessions", on: app.db)
+
+            // validation: a message each, and each conversation row written once (both sides'
+            // rows for the discussion)
+            #expect(direct.messageID != nil && fromGuest.messageID != nil && reply.messageID != nil)
+            #expect(direct.updates == 2)
+            #expect(fromGuest.updates == 1)
+            #expect(reply.updates == 1)
+            // ...and the rows say what the sends did
+            let counts = try await (app.db as! any SQLDatabase).raw("""
+                SELECT owner_unread, guest_unread, last_message_id FROM guest_sessions WHERE id = \(bind: session)
+                """).first()!
+            #expect(try counts.decode(column: "owner_unread", as: Int.self) == 2)
+            #expect(try counts.decode(column: "guest_unread", as: Int.self) == 1)
+            #expect(try counts.decode(column: "last_message_id", as: Int.self) == reply.messageID)
+            let ownerSide = try await (app.db as! any SQLDatabase).raw("""
+                SELECT unread, last_message_id FROM direct_conversations
+                WHERE user_id = \(bind: owner.id) AND partner_id = \(bind: partner.id)
+                """).first()!
+            #expect(try ownerSide.decode(column: "unread", as: Int.self) == 2)
+            #expect(try ownerSide.decode(column: "last_message_id", as: Int.self) == direct.messageID)
+        }
+    }
+}
