@@ -30,7 +30,7 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     app.clientAddressHasher = ClientAddressHasher(secret: config.ipHashSecret)
     app.rateLimiter = config.database.isSQLite
         ? InMemoryRateLimiter()
-        : PostgresRateLimiter(database: { [unowned app] in app.db })
+        : PostgresRateLimiter(database: { [unowned app] in app.currentLoopDatabase })
     app.lifecycle.use(RealtimeLifecycle())
 
     // Outermost first: every error below, including "no such route", leaves as the contract's JSON.

@@ -38,14 +38,14 @@ struct ChatController: RouteCollection {
         } else {
             let ownerID = try body.requireReceiver()
             let presentedToken = GuestIdentity.presentedToken(req)
-            guard try await TagAvailability.guestsMayWrite(to: ownerID, through: body.tag, on: req.database) else {
-                throw APIError.ownerUnavailable
-            }
-            let session = try await Self.enforceGuestLimits(req, ownerID: ownerID, presentedToken: presentedToken)
+            let check = try await GuestSendCheck.read(
+                ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database)
+            guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
+            try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
             sent = try await store.sendFromGuest(
                 to: ownerID,
                 presentedToken: presentedToken,
-                knownSession: session,
+                knownSession: check.session,
                 requestedPseudo: body.senderName,
                 content: body.content,
                 addressHash: try await req.clientAddressHash())
@@ -61,19 +61,15 @@ struct ChatController: RouteCollection {
     }
 
     /// A guest's message counts against their session, the owner's inbox, and (for a first
-    /// message to this owner) the new sessions opened from their address. Returns the session the
-    /// guest's token already holds with this owner, if any, for the send to use.
-    private static func enforceGuestLimits(_ req: Request, ownerID: Int, presentedToken: String?) async throws -> GuestSessionRef? {
+    /// message to this owner) the new sessions opened from their address. `session` is the one
+    /// the guest's token already holds with this owner, if any.
+    private static func enforceGuestLimits(_ req: Request, ownerID: Int, session: GuestSessionRef?) async throws {
         try await req.enforce(\.inboxMessages, for: String(ownerID))
-        let session = try await presentedToken.asyncMap {
-            try await MessageStore.session(tokenHash: SecretToken.hash($0), ownerID: ownerID, on: req.database)
-        } ?? nil
         if let session {
             try await req.enforce(\.guestMessages, for: session.tokenHash + ":" + String(ownerID))
         } else {
             try await req.enforcePerAddress(\.addressGuestSessions)
         }
-        return session
     }
 
     // MARK: reading

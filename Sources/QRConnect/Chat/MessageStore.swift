@@ -160,14 +160,9 @@ struct MessageStore: Sendable {
 
     /// The session a guest token holds with an owner, as a send needs it.
     static func session(tokenHash: String, ownerID: Int, on db: any Database) async throws -> GuestSessionRef? {
-        try await FastQuery("""
-            SELECT id, pseudo, CASE WHEN blocked_at IS NULL THEN 0 ELSE 1 END AS blocked
-            FROM guest_sessions WHERE token_hash = ? AND owner_id = ?
-            """, [.text(tokenHash), .int(ownerID)]).first(on: db) { row in
-            GuestSessionRef(
-                id: try row.int("id"), ownerID: ownerID, pseudo: try row.string("pseudo"), tokenHash: tokenHash,
-                isBlocked: try row.int("blocked") != 0)
-        }
+        try await FastQuery(GuestSessionRef.lookupSQL, [.text(tokenHash), .int(ownerID)]).first(on: db) { row in
+            try GuestSessionRef(row, ownerID: ownerID, tokenHash: tokenHash)
+        } ?? nil
     }
 
     // MARK: owner to guest
@@ -302,6 +297,23 @@ struct GuestSessionRef: Sendable {
     let pseudo: String
     let tokenHash: String
     let isBlocked: Bool
+}
+
+extension GuestSessionRef {
+    /// The session a token (first bind) holds with an owner (second), by the unique index on
+    /// both; columns `session_id`, `pseudo`, `blocked`.
+    static let lookupSQL = """
+        SELECT id AS session_id, pseudo, CASE WHEN blocked_at IS NULL THEN 0 ELSE 1 END AS blocked
+        FROM guest_sessions WHERE token_hash = ? AND owner_id = ?
+        """
+
+    /// A row of `lookupSQL`, or of a statement that joins it and found no session (nil).
+    init?(_ row: any ColumnReader, ownerID: Int, tokenHash: String) throws {
+        guard let id = try row.optionalInt("session_id") else { return nil }
+        self.init(
+            id: id, ownerID: ownerID, pseudo: try row.string("pseudo"), tokenHash: tokenHash,
+            isBlocked: try row.int("blocked") != 0)
+    }
 }
 
 extension Request {

@@ -11,7 +11,8 @@ struct Realtime: Sendable {
     /// PostgreSQL (any number of processes).
     static func make(for app: Application, config: AppConfig) throws -> Realtime {
         let logger = app.logger
-        let hub = ConnectionHub(logger: logger, database: { [unowned app] in app.db })
+        let database: @Sendable () -> any Database = { [unowned app] in app.currentLoopDatabase }
+        let hub = ConnectionHub(logger: logger, database: database)
         switch config.database {
         case .sqlite:
             return Realtime(hub: hub, bus: LocalEventBus(hub: hub))
@@ -20,8 +21,7 @@ struct Realtime: Sendable {
             let bus = PostgresEventBus(
                 configuration: postgres.coreConfiguration,
                 channel: Self.channel(searchPath: searchPath),
-                hub: hub, eventLoopGroup: app.eventLoopGroup, logger: logger,
-                database: { [unowned app] in app.db })
+                hub: hub, eventLoopGroup: app.eventLoopGroup, logger: logger, database: database)
             return Realtime(hub: hub, bus: bus)
         }
     }

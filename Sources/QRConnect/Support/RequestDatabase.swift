@@ -35,6 +35,13 @@ extension Application {
         storage.required(DatabaseHandlesKey.self).handle(on: eventLoop) { makeDatabaseHandle(on: $0) }
     }
 
+    /// The shared handle of the event loop the caller runs on (`any()` is that loop when there is
+    /// one), for work outside a request that runs often: publishing each sent message, the
+    /// PostgreSQL rate limiter. Fluent's `app.db` would make a new handle at every call.
+    var currentLoopDatabase: any Database {
+        databaseHandle(on: eventLoopGroup.any())
+    }
+
     /// Sets up the shared handles (`DatabaseSetup`, once the databases are configured).
     func shareDatabaseHandles() {
         storage[DatabaseHandlesKey.self] = DatabaseHandles()

@@ -10,18 +10,30 @@ import Vapor
 /// tag means. An owner with no tag at all is reachable, as the contract has it.
 enum TagAvailability {
     static func guestsMayWrite(to ownerID: Int, through tag: UUID?, on db: any Database) async throws -> Bool {
-        // One indexed range over the owner's tags (`qr_codes_owner_idx`), counted in the database.
-        // (Without a tag the named count is a constant: a NULL bind compared with a UUID column
-        // has no type PostgreSQL can infer.)
+        try await FastQuery(countsSQL(through: tag), countsBinds(ownerID: ownerID, through: tag))
+            .first(on: db, mayWrite(counts:)) ?? true
+    }
+
+    /// One indexed range over the owner's tags (`qr_codes_owner_idx`), counted in the database:
+    /// one row with the columns `tags`, `paused` and `named_paused`, for `mayWrite(counts:)`.
+    /// (Without a tag the named count is a constant: a NULL bind compared with a UUID column
+    /// has no type PostgreSQL can infer.)
+    static func countsSQL(through tag: UUID?) -> String {
         let named = tag == nil ? "0" : "COUNT(CASE WHEN token = ? THEN paused_at END)"
-        let counts = try await FastQuery("""
+        return """
             SELECT COUNT(*) AS tags, COUNT(paused_at) AS paused, \(named) AS named_paused
             FROM qr_codes WHERE owner_id = ?
-            """, (tag.map { [FastQuery.Bind.uuid($0)] } ?? []) + [.int(ownerID)]).first(on: db) { row in
-            (tags: try row.int("tags"), paused: try row.int("paused"), namedPaused: try row.int("named_paused"))
-        }
-        guard let counts else { return true }
-        return counts.namedPaused == 0 && (counts.tags == 0 || counts.paused < counts.tags)
+            """
+    }
+
+    static func countsBinds(ownerID: Int, through tag: UUID?) -> [FastQuery.Bind] {
+        (tag.map { [FastQuery.Bind.uuid($0)] } ?? []) + [.int(ownerID)]
+    }
+
+    /// The rule above, applied to a row of `countsSQL`.
+    static func mayWrite(counts row: any ColumnReader) throws -> Bool {
+        let tags = try row.int("tags")
+        return try row.int("named_paused") == 0 && (tags == 0 || row.int("paused") < tags)
     }
 
     /// What a finder sees about one of the owner's tags: `nil` if the token is not theirs.
