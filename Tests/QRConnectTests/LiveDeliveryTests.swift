@@ -199,6 +199,39 @@ import Vapor
         }
     }
 
+    /// On PostgreSQL the notes of messages sent at the same moment go out together, several to a
+    /// statement (`NotifyBatcher`): each of them must still reach the socket, once.
+    @Test(arguments: TestDatabase.all)
+    func messagesSentAllAtOnceEachReachTheSocketOnce(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup
+            let owner = try await app.registerOwner("olive")
+            let first = try await app.guestSend(to: owner.id, "Your lights are on", as: "Finder")
+            let guestToken = try #require(first.object["guest_token"] as? String)
+            let ownerSocket = try await app.readySocket(headers: ["Authorization": "Token \(owner.token)"])
+
+            // act: 40 messages from the guest at once
+            let sentIDs = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for number in 1...40 {
+                    group.addTask {
+                        try await app.guestSend(to: owner.id, "message \(number)", guestToken: guestToken).message["id"] as? Int
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { ids, id in id.map { ids.append($0) } }
+            }
+
+            // check
+            #expect(sentIDs.count == 40)
+            let events = try await ownerSocket.waitFor("message.created", count: 40)
+            try await Task.sleep(for: .milliseconds(200))  // time for a duplicate to show
+            let delivered = ownerSocket.received("message.created").compactMap { ($0["message"] as? [String: Any])?["id"] as? Int }
+            #expect(events.count >= 40)
+            #expect(delivered.count == 40, "\(delivered.count) frames for 40 messages")
+            #expect(Set(delivered) == Set(sentIDs))
+            await ownerSocket.close()
+        }
+    }
+
     @Test(arguments: TestDatabase.all)
     func usersTalkingToEachOtherHearEachOther(_ database: TestDatabase) async throws {
         try await withTestApp(database) { app in

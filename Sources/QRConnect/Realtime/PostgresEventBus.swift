@@ -5,7 +5,8 @@ import Vapor
 
 /// Notes between server processes sharing one PostgreSQL database.
 ///
-/// Publishing is `SELECT pg_notify(channel, note)` on any pooled connection. Receiving holds one
+/// Publishing is `SELECT pg_notify(channel, note)` on any pooled connection, several notes to a
+/// statement when they are published together (`NotifyBatcher`). Receiving holds one
 /// dedicated connection in `LISTEN channel` (pooled connections are shared and cannot hold a
 /// LISTEN). If that connection is lost, it is opened again with a growing pause, and once it
 /// listens again every socket of this process catches up from the database, so notes published
@@ -14,9 +15,9 @@ actor PostgresEventBus: EventBus {
     private let configuration: PostgresConnection.Configuration
     private let channel: String
     private let hub: ConnectionHub
-    private let database: @Sendable () -> any Database
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
+    private let notifier: NotifyBatcher
 
     private var listener: Task<Void, Never>?
     private var connection: PostgresConnection?
@@ -32,18 +33,16 @@ actor PostgresEventBus: EventBus {
         self.hub = hub
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
-        self.database = database
+        self.notifier = NotifyBatcher(channel: channel, logger: logger, database: database)
     }
 
     /// Not isolated to the actor: every send publishes, and needs only the bus's constants.
-    /// A `FastQuery`, so the statement is prepared once per connection like the send's own.
+    /// Notes published together go out together (`NotifyBatcher`).
     nonisolated func publish(_ note: BusNote) async {
         do {
-            let payload = String(decoding: try JSONEncoder().encode(note), as: UTF8.self)
-            try await FastQuery("SELECT pg_notify(?, ?)", [.text(channel), .text(payload)]).run(on: database())
+            await notifier.notify(String(decoding: try JSONEncoder().encode(note), as: UTF8.self))
         } catch {
-            // The message is stored; sockets that miss it catch up when they reconnect.
-            logger.warning("live delivery: pg_notify failed: \(String(reflecting: error))")
+            logger.warning("live delivery: cannot encode a note: \(String(reflecting: error))")
         }
     }
 

@@ -1,0 +1,83 @@
+import Fluent
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Sends the notes published at the same time in one statement:
+/// `SELECT pg_notify(?, ?), pg_notify(?, ?), …`.
+///
+/// Every send publishes a note. Alone, each note was one more statement after the send's, in a
+/// transaction of its own, and PostgreSQL runs the commits of notifying transactions one at a
+/// time (they share one lock on the notification queue). Here, while one batch is on its way, the
+/// notes that arrive wait and go together in the next: under load a send pays for part of a
+/// statement; alone, it pays what it did. A note goes out after the notes published before it,
+/// and each publisher returns once its note is sent (or has failed: it is logged, and sockets
+/// that miss it catch up when they reconnect).
+final class NotifyBatcher: Sendable {
+    /// At most this many notes per statement: a bounded number of statement texts, each
+    /// prepared once per connection.
+    static let maxBatch = 32
+
+    private struct Waiting {
+        let payload: String
+        let sent: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var sending = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let channel: String
+    private let database: @Sendable () -> any Database
+    private let logger: Logger
+
+    init(channel: String, logger: Logger, database: @escaping @Sendable () -> any Database) {
+        self.channel = channel
+        self.logger = logger
+        self.database = database
+    }
+
+    func notify(_ payload: String) async {
+        await withCheckedContinuation { sent in
+            let startsSending = state.withLockedValue { state in
+                state.waiting.append(Waiting(payload: payload, sent: sent))
+                guard !state.sending else { return false }
+                state.sending = true
+                return true
+            }
+            if startsSending {
+                Task { await self.sendUntilNoneWait() }
+            }
+        }
+    }
+
+    private func sendUntilNoneWait() async {
+        while true {
+            let batch = state.withLockedValue { state in
+                let batch = Array(state.waiting.prefix(Self.maxBatch))
+                state.waiting.removeFirst(batch.count)
+                if batch.isEmpty { state.sending = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await Self.statement(channel: channel, payloads: batch.map(\.payload)).run(on: database())
+            } catch {
+                logger.warning("live delivery: pg_notify failed for \(batch.count) notes: \(String(reflecting: error))")
+            }
+            for waiting in batch { waiting.sent.resume() }
+        }
+    }
+
+    /// One `pg_notify` per payload, in order, in one statement.
+    static func statement(channel: String, payloads: [String]) -> FastQuery {
+        FastQuery(
+            sqlTexts[payloads.count - 1],
+            payloads.flatMap { [FastQuery.Bind.text(channel), .text($0)] })
+    }
+
+    private static let sqlTexts: [String] = (1...maxBatch).map { count in
+        "SELECT " + Array(repeating: "pg_notify(?, ?)", count: count).joined(separator: ", ")
+    }
+}
