@@ -13,19 +13,24 @@ struct PostgresSendRowWritesTests {
     private static let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
 
     /// Runs `call` in a transaction and returns the message id it answered and the row updates
-    /// it made to `table` (this transaction's own counts, in this test's schema).
+    /// it made to `table` (in this test's schema): the connection's not yet reported counts
+    /// (`pg_stat_xact_user_tables`, which may still hold earlier transactions' on the same
+    /// connection) read before and after the call, in the same transaction.
     private static func rowUpdates(
         of call: String, in table: String, on db: any Database
     ) async throws -> (messageID: Int?, updates: Int) {
         try await db.transaction { db in
             let sql = db as! any SQLDatabase
+            let count: @Sendable () async throws -> Int = {
+                try await sql.raw("""
+                    SELECT n_tup_upd FROM pg_stat_xact_user_tables
+                    WHERE schemaname = current_schema() AND relname = \(bind: table)
+                    """).first()!.decode(column: "n_tup_upd", as: Int.self)
+            }
+            let before = try await count()
             let messageID = try await sql.raw("SELECT (\(unsafeRaw: call)) AS id").first()?
                 .decode(column: "id", as: Int?.self)
-            let updates = try await sql.raw("""
-                SELECT n_tup_upd FROM pg_stat_xact_user_tables
-                WHERE schemaname = current_schema() AND relname = \(bind: table)
-                """).first()!.decode(column: "n_tup_upd", as: Int.self)
-            return (messageID, updates)
+            return (messageID, try await count() - before)
         }
     }
 
