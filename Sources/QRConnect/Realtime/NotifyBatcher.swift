@@ -11,7 +11,7 @@ import Vapor
 /// notes that arrive wait and go together in the next: under load a send pays for part of a
 /// statement; alone, it pays what it did. A note goes out after the notes published before it,
 /// and each publisher returns once its note is sent (or has failed: it is logged, and sockets
-/// that miss it catch up when they reconnect).
+/// that miss it catch up when they reconnect; the message itself is stored either way).
 final class NotifyBatcher: Sendable {
     /// At most this many notes per statement: a bounded number of statement texts, each
     /// prepared once per connection.
@@ -61,12 +61,20 @@ final class NotifyBatcher: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            do {
-                try await Self.statement(channel: channel, payloads: batch.map(\.payload)).run(on: database())
-            } catch {
-                logger.warning("live delivery: pg_notify failed for \(batch.count) notes: \(String(reflecting: error))")
-            }
+            await send(batch.map(\.payload))
             for waiting in batch { waiting.sent.resume() }
+        }
+    }
+
+    /// A statement fails whole: when a batch fails, its notes are tried one by one, so that a
+    /// note the server refuses (or a moment's failure) does not take the others with it.
+    func send(_ payloads: [String]) async {
+        do {
+            try await Self.statement(channel: channel, payloads: payloads).run(on: database())
+        } catch where payloads.count > 1 {
+            for payload in payloads { await send([payload]) }
+        } catch {
+            logger.warning("live delivery: pg_notify failed: \(String(reflecting: error))")
         }
     }
 

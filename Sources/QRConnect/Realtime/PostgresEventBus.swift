@@ -17,7 +17,8 @@ actor PostgresEventBus: EventBus {
     private let hub: ConnectionHub
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    private let notifier: NotifyBatcher
+    /// Sends this process's notes (`publish`), several to a statement.
+    let notifier: NotifyBatcher
 
     private var listener: Task<Void, Never>?
     private var connection: PostgresConnection?
