@@ -33,6 +33,9 @@ import Testing
          """, "messages_guest_thread_idx"),
         ("SELECT * FROM access_tokens WHERE token_hash = 'x'", "access_tokens_token_hash_key"),
         ("SELECT * FROM guest_sessions WHERE token_hash = 'x' AND owner_id = 1", "guest_sessions_token_owner_key"),
+        // What a guest reading their conversation is told, in one statement (`GuestThread.lookUp`).
+        (GuestThread.lookupSQL.replacingOccurrences(of: "token_hash = ?", with: "token_hash = 'x'")
+            .replacingOccurrences(of: "?", with: "1"), "guest_sessions_token_owner_key"),
     ] }
 
     /// The statement `Inbox.guestConversations` runs, its binds written in: a page of 100.

@@ -207,12 +207,10 @@ struct ChatController: RouteCollection {
     /// `404` for an unknown owner, nil if this guest never wrote to that owner.
     private static func guestSession(_ req: Request, ownerID: Int) async throws -> GuestThread? {
         guard let token = GuestIdentity.presentedToken(req) else { throw APIError.invalidGuestToken }
-        let tokenHash = SecretToken.hash(token)
-        guard try await GuestSession.exist(tokenHash: tokenHash, on: req.database) else {
-            throw APIError.invalidGuestToken
-        }
-        guard try await MessageStore.userExists(ownerID, on: req.database) else { throw APIError.userNotFound }
-        return try await GuestThread.find(tokenHash: tokenHash, ownerID: ownerID, on: req.database)
+        let lookup = try await GuestThread.lookUp(tokenHash: SecretToken.hash(token), ownerID: ownerID, on: req.database)
+        guard lookup.tokenIsKnown else { throw APIError.invalidGuestToken }
+        guard lookup.ownerExists else { throw APIError.userNotFound }
+        return lookup.thread
     }
 
     /// A user id from the path; anything that is not one names no user (`404`).
