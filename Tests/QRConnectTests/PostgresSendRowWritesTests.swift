@@ -78,4 +78,58 @@ struct PostgresSendRowWritesTests {
             #expect(try ownerSide.decode(column: "last_message_id", as: Int.self) == direct.messageID)
         }
     }
+
+    /// A batch (migration `AddPostgresSendBatches`) writes each conversation row once, whatever
+    /// number of its messages that conversation gains.
+    @Test func aBatchWritesEachConversationRowOnce() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup: as above
+            let owner = try await app.registerOwner("olive")
+            let partner = try await app.register("paul")
+            try await app.sendDirect(from: partner, to: owner.id, "bonjour")
+            let first = try await app.guestSend(to: owner.id, "Vos phares sont allumés.", as: "Invité-4821")
+            #expect(first.status == .created)
+            let session = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Invité-4821'").first()!
+                .decode(column: "id", as: Int.self)
+            let (o, p) = (owner.id, partner.id)
+
+            // act: three messages to each conversation, one batch each
+            let direct = try await Self.rowUpdates(
+                of: """
+                    SELECT max(message_id) FROM qrconnect_send_direct_batch(
+                        ARRAY[\(p), \(o), \(p)]::bigint[], ARRAY[\(o), \(p), \(o)]::bigint[], ARRAY['paul', 'olive', 'paul'],
+                        ARRAY['un', 'deux', 'trois'], ARRAY[now(), now(), now()])
+                    """,
+                in: "direct_conversations", on: app.db)
+            let fromGuest = try await Self.rowUpdates(
+                of: """
+                    SELECT max(message_id) FROM qrconnect_append_guest_batch(
+                        ARRAY[\(session), \(session), \(session)]::bigint[], ARRAY['a', 'b', 'c'], ARRAY[now(), now(), now()])
+                    """,
+                in: "guest_sessions", on: app.db)
+            let reply = try await Self.rowUpdates(
+                of: """
+                    SELECT max(message_id) FROM qrconnect_reply_to_guest_batch(
+                        ARRAY[\(o), \(o), \(o)]::bigint[], ARRAY['Invité-4821', 'Invité-4821', 'Invité-4821'],
+                        ARRAY['olive', 'olive', 'olive'], ARRAY['x', 'y', 'z'], ARRAY[now(), now(), now()])
+                    """,
+                in: "guest_sessions", on: app.db)
+
+            // check: each row written once, and counting all three messages
+            #expect(direct.updates == 2)
+            #expect(fromGuest.updates == 1)
+            #expect(reply.updates == 1)
+            let counts = try await app.sql.raw("""
+                SELECT owner_unread, guest_unread, last_message_id FROM guest_sessions WHERE id = \(bind: session)
+                """).first()!
+            #expect(try counts.decode(column: "owner_unread", as: Int.self) == 4)
+            #expect(try counts.decode(column: "guest_unread", as: Int.self) == 3)
+            #expect(try counts.decode(column: "last_message_id", as: Int.self) == reply.messageID)
+            let ownerSide = try await app.sql.raw("""
+                SELECT unread, last_message_id FROM direct_conversations WHERE user_id = \(bind: o) AND partner_id = \(bind: p)
+                """).first()!
+            #expect(try ownerSide.decode(column: "unread", as: Int.self) == 3)
+            #expect(try ownerSide.decode(column: "last_message_id", as: Int.self) == direct.messageID)
+        }
+    }
 }

@@ -25,6 +25,8 @@ enum DatabaseSetup {
                     connectionPoolTimeout: poolTimeout,
                     sqlLogLevel: .trace),
                 as: .psql)
+            // Sends stored in batches, on any loop's shared handle.
+            app.postgresSends = PostgresSendBatches { [unowned app] in app.currentLoopDatabase }
         }
         app.writer = DatabaseWriter(kind: config.database.isSQLite ? .sqlite : .postgres)
         // Requests share a handle per event loop (`Request.database`) rather than each making one.

@@ -12,12 +12,15 @@ import Vapor
 ///
 /// Every statement is hand-written SQL (`FastQuery`): a send is the service's hottest write,
 /// and profiling showed Fluent's model reflection as the largest part of its CPU. On PostgreSQL
-/// a user's send, a returning guest's send and an owner's reply are each one call of a
-/// server-side function that runs the same statements (migration `AddPostgresSendFunctions`), so
-/// that the row lock is not held across round trips.
+/// a user's send, a returning guest's send and an owner's reply go together with the other sends
+/// of their kind that arrive at the same time, in one call of a server-side function that runs
+/// the same statements for all of them (`PostgresSendBatches`), so that no row lock is held across
+/// round trips and each is taken once per batch.
 struct MessageStore: Sendable {
     let db: any Database
     let writer: DatabaseWriter
+    /// On PostgreSQL, where the sends above go.
+    let postgresSends: PostgresSendBatches?
 
     /// A stored message, who is party to it (to tell them live), and the guest token to hand
     /// back (guest sends only).
@@ -33,8 +36,9 @@ struct MessageStore: Sendable {
         let senderID = sender.id
         guard receiverID != senderID else { throw APIError.cannotWriteToSelf }
         let senderName = sender.displayName
-        if writer.kind == .postgres {
-            return try await postgresSendDirect(from: senderID, to: receiverID, senderName: senderName, content: content)
+        if let postgresSends {
+            return try await Self.postgresSendDirect(
+                from: senderID, to: receiverID, senderName: senderName, content: content, through: postgresSends)
         }
         return try await writer.transaction(on: db) { db in
             guard try await Self.userExists(receiverID, on: db) else { throw APIError.userNotFound }
@@ -74,8 +78,9 @@ struct MessageStore: Sendable {
         if knownSession == nil {
             guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
         }
-        if writer.kind == .postgres, let known = knownSession,
-           let sent = try await postgresAppendFromGuest(to: known, content: content, token: presentedToken) {
+        if let postgresSends, let known = knownSession,
+           let sent = try await Self.postgresAppendFromGuest(
+               to: known, content: content, token: presentedToken, through: postgresSends) {
             return sent
         }
         return try await writer.transaction(on: db) { db in
@@ -170,8 +175,9 @@ struct MessageStore: Sendable {
     func replyToGuest(from owner: SignedInUser, pseudo: String, content: String) async throws -> Sent {
         let ownerID = owner.id
         let ownerName = owner.displayName
-        if writer.kind == .postgres {
-            return try await postgresReplyToGuest(from: ownerID, ownerName: ownerName, pseudo: pseudo, content: content)
+        if let postgresSends {
+            return try await Self.postgresReplyToGuest(
+                from: ownerID, ownerName: ownerName, pseudo: pseudo, content: content, through: postgresSends)
         }
         return try await writer.transaction(on: db) { db in
             // One more unread for the guest; no row means no such guest.
@@ -190,16 +196,17 @@ struct MessageStore: Sendable {
         }
     }
 
-    // MARK: on PostgreSQL, one round trip each
+    // MARK: on PostgreSQL, in batches
 
-    /// `sendDirect` as one call of `qrconnect_send_direct` (migration `AddPostgresSendFunctions`):
-    /// the same statements, run by the server in the call's own transaction.
-    private func postgresSendDirect(from senderID: Int, to receiverID: Int, senderName: String, content: String) async throws -> Sent {
+    /// `sendDirect` in a batch of user sends (`qrconnect_send_direct_batch`): the same
+    /// statements, run by the server in the batch's transaction.
+    private static func postgresSendDirect(
+        from senderID: Int, to receiverID: Int, senderName: String, content: String, through batches: PostgresSendBatches
+    ) async throws -> Sent {
         let createdAt = Date()
-        let id = try await FastQuery("SELECT qrconnect_send_direct(?, ?, ?, ?, ?) AS id", [
-            .int(senderID), .int(receiverID), .text(senderName), .text(content), .date(createdAt),
-        ]).first(on: db) { try $0.optionalInt("id") }
-        guard let id = id ?? nil else { throw APIError.userNotFound }
+        guard let id = try await batches.send(PostgresSendBatches.DirectSend(
+            senderID: senderID, receiverID: receiverID, senderName: senderName, content: content, createdAt: createdAt))
+        else { throw APIError.userNotFound }
         let (low, high) = (min(senderID, receiverID), max(senderID, receiverID))
         let message = StoredMessage(
             id: id, senderID: senderID, receiverID: receiverID, guestSessionID: nil, pairLowID: low, pairHighID: high,
@@ -207,15 +214,16 @@ struct MessageStore: Sendable {
         return Sent(message: MessageDTO(message, read: false), parties: [.user(senderID), .user(receiverID)])
     }
 
-    /// A guest's message on the session their token already holds, as one call of
-    /// `qrconnect_append_guest_message`. Nil, with nothing written, when the session was blocked
+    /// A guest's message on the session their token already holds, in a batch of guest sends
+    /// (`qrconnect_append_guest_batch`). Nil, with nothing written, when the session was blocked
     /// or deleted since it was looked up: the caller then takes the full way, which says why.
-    private func postgresAppendFromGuest(to session: GuestSessionRef, content: String, token: String?) async throws -> Sent? {
+    private static func postgresAppendFromGuest(
+        to session: GuestSessionRef, content: String, token: String?, through batches: PostgresSendBatches
+    ) async throws -> Sent? {
         let createdAt = Date()
-        let id = try await FastQuery("SELECT qrconnect_append_guest_message(?, ?, ?, ?, ?) AS id", [
-            .int(session.id), .int(session.ownerID), .text(session.pseudo), .text(content), .date(createdAt),
-        ]).first(on: db) { try $0.optionalInt("id") }
-        guard let id = id ?? nil else { return nil }
+        guard let id = try await batches.send(PostgresSendBatches.GuestSend(
+            sessionID: session.id, content: content, createdAt: createdAt))
+        else { return nil }
         let message = StoredMessage(
             id: id, senderID: nil, receiverID: session.ownerID, guestSessionID: session.id, pairLowID: nil, pairHighID: nil,
             senderName: session.pseudo, pseudo: session.pseudo, content: content, createdAt: createdAt)
@@ -225,17 +233,16 @@ struct MessageStore: Sendable {
             guestToken: token)
     }
 
-    /// `replyToGuest` as one call of `qrconnect_reply_to_guest`.
-    private func postgresReplyToGuest(from ownerID: Int, ownerName: String, pseudo: String, content: String) async throws -> Sent {
+    /// `replyToGuest` in a batch of replies (`qrconnect_reply_to_guest_batch`).
+    private static func postgresReplyToGuest(
+        from ownerID: Int, ownerName: String, pseudo: String, content: String, through batches: PostgresSendBatches
+    ) async throws -> Sent {
         let createdAt = Date()
-        guard let (id, session) = try await FastQuery("SELECT * FROM qrconnect_reply_to_guest(?, ?, ?, ?, ?)", [
-            .int(ownerID), .text(pseudo), .text(ownerName), .text(content), .date(createdAt),
-        ]).first(on: db, { row in
-            (try row.int("message_id"), GuestSessionRef(
-                id: try row.int("session_id"), ownerID: ownerID, pseudo: pseudo, tokenHash: try row.string("token_hash"),
-                isBlocked: false))
-        })
+        guard let stored = try await batches.send(PostgresSendBatches.OwnerReply(
+            ownerID: ownerID, pseudo: pseudo, senderName: ownerName, content: content, createdAt: createdAt))
         else { throw APIError.guestNotFound }
+        let (id, session) = (stored.messageID, GuestSessionRef(
+            id: stored.sessionID, ownerID: ownerID, pseudo: pseudo, tokenHash: stored.tokenHash, isBlocked: false))
         let message = StoredMessage(
             id: id, senderID: ownerID, receiverID: nil, guestSessionID: session.id, pairLowID: nil, pairHighID: nil,
             senderName: ownerName, pseudo: pseudo, content: content, createdAt: createdAt)
@@ -317,5 +324,7 @@ extension GuestSessionRef {
 }
 
 extension Request {
-    var messageStore: MessageStore { MessageStore(db: database, writer: application.writer) }
+    var messageStore: MessageStore {
+        MessageStore(db: database, writer: application.writer, postgresSends: application.postgresSends)
+    }
 }

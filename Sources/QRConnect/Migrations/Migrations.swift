@@ -13,5 +13,6 @@ enum SchemaMigrations {
         AddTagControls(),
         AddPostgresSendFunctions(),
         PostgresSendsUpdateEachRowOnce(),
+        AddPostgresSendBatches(),
     ]
 }

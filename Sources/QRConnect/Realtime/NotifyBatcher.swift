@@ -1,5 +1,4 @@
 import Fluent
-import NIOConcurrencyHelpers
 import Vapor
 
 /// Sends the notes published at the same time in one statement:
@@ -7,7 +6,7 @@ import Vapor
 ///
 /// Every send publishes a note. Alone, each note was one more statement after the send's, in a
 /// transaction of its own, and PostgreSQL runs the commits of notifying transactions one at a
-/// time (they share one lock on the notification queue). Here, while one batch is on its way, the
+/// time (they share one lock on the notification queue). Here (`Batcher`), while one batch is on its way, the
 /// notes that arrive wait and go together in the next: under load a send pays for part of a
 /// statement; alone, it pays what it did. A note goes out after the notes published before it,
 /// and each publisher returns once its note is sent (or has failed: it is logged, and sockets
@@ -17,65 +16,25 @@ final class NotifyBatcher: Sendable {
     /// prepared once per connection.
     static let maxBatch = 32
 
-    private struct Waiting {
-        let payload: String
-        let sent: CheckedContinuation<Void, Never>
-    }
-
-    private struct State {
-        var waiting: [Waiting] = []
-        var sending = false
-    }
-
-    private let state = NIOLockedValueBox(State())
-    private let channel: String
-    private let database: @Sendable () -> any Database
-    private let logger: Logger
+    private let sender: NoteSender
+    private let batcher: Batcher<String, Void>
 
     init(channel: String, logger: Logger, database: @escaping @Sendable () -> any Database) {
-        self.channel = channel
-        self.logger = logger
-        self.database = database
+        let sender = NoteSender(channel: channel, logger: logger, database: database)
+        self.sender = sender
+        self.batcher = Batcher(maxBatch: Self.maxBatch) { payloads in
+            await sender.send(payloads)
+            return payloads.map { _ in () }
+        }
     }
 
     func notify(_ payload: String) async {
-        await withCheckedContinuation { sent in
-            let startsSending = state.withLockedValue { state in
-                state.waiting.append(Waiting(payload: payload, sent: sent))
-                guard !state.sending else { return false }
-                state.sending = true
-                return true
-            }
-            if startsSending {
-                Task { await self.sendUntilNoneWait() }
-            }
-        }
+        await batcher.submit(payload)
     }
 
-    private func sendUntilNoneWait() async {
-        while true {
-            let batch = state.withLockedValue { state in
-                let batch = Array(state.waiting.prefix(Self.maxBatch))
-                state.waiting.removeFirst(batch.count)
-                if batch.isEmpty { state.sending = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            await send(batch.map(\.payload))
-            for waiting in batch { waiting.sent.resume() }
-        }
-    }
-
-    /// A statement fails whole: when a batch fails, its notes are tried one by one, so that a
-    /// note the server refuses (or a moment's failure) does not take the others with it.
+    /// Sends `payloads` as one batch (for tests).
     func send(_ payloads: [String]) async {
-        do {
-            try await Self.statement(channel: channel, payloads: payloads).run(on: database())
-        } catch where payloads.count > 1 {
-            for payload in payloads { await send([payload]) }
-        } catch {
-            logger.warning("live delivery: pg_notify failed: \(String(reflecting: error))")
-        }
+        await sender.send(payloads)
     }
 
     /// One `pg_notify` per payload, in order, in one statement.
@@ -87,5 +46,24 @@ final class NotifyBatcher: Sendable {
 
     private static let sqlTexts: [String] = (1...maxBatch).map { count in
         "SELECT " + Array(repeating: "pg_notify(?, ?)", count: count).joined(separator: ", ")
+    }
+}
+
+/// Sends a batch of notes, and says so in the log when it cannot.
+private struct NoteSender: Sendable {
+    let channel: String
+    let logger: Logger
+    let database: @Sendable () -> any Database
+
+    /// A statement fails whole: when a batch fails, its notes are tried one by one, so that a
+    /// note the server refuses (or a moment's failure) does not take the others with it.
+    func send(_ payloads: [String]) async {
+        do {
+            try await NotifyBatcher.statement(channel: channel, payloads: payloads).run(on: database())
+        } catch where payloads.count > 1 {
+            for payload in payloads { await send([payload]) }
+        } catch {
+            logger.warning("live delivery: pg_notify failed: \(String(reflecting: error))")
+        }
     }
 }

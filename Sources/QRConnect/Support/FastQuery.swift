@@ -20,6 +20,10 @@ struct FastQuery: Sendable {
         case date(Date)
         case uuid(UUID)
         case null
+        /// Arrays, for PostgreSQL's batch functions only (SQLite has no array type).
+        case ints([Int])
+        case texts([String])
+        case dates([Date])
 
         static func optional(_ value: Int?) -> Bind { value.map(Bind.int) ?? .null }
         static func optional(_ value: String?) -> Bind { value.map(Bind.text) ?? .null }
@@ -121,12 +125,14 @@ extension FastQuery.Bind {
         case .date(let value): value.sqliteData ?? .null // what Fluent's SQLite encoder writes for a Date
         case .uuid(let value): .text(value.uuidString) // likewise for a UUID (its Encodable form)
         case .null: .null
+        case .ints, .texts, .dates: preconditionFailure("SQLite has no arrays: \(self) is bound on PostgreSQL only")
         }
     }
 }
 
 extension FastQuery.Bind {
-    /// Encoded as PostgresNIO encodes the Swift value: `int8`, `text`, `timestamptz`, `uuid`.
+    /// Encoded as PostgresNIO encodes the Swift value: `int8`, `text`, `timestamptz`, `uuid`, and
+    /// arrays of the first three.
     var postgresData: PostgresData {
         switch self {
         case .int(let value): PostgresData(int: value)
@@ -134,6 +140,9 @@ extension FastQuery.Bind {
         case .date(let value): PostgresData(date: value)
         case .uuid(let value): PostgresData(uuid: value)
         case .null: .null
+        case .ints(let values): PostgresData(array: values.map { PostgresData(int: $0) }, elementType: .int8)
+        case .texts(let values): PostgresData(array: values.map { PostgresData(string: $0) }, elementType: .text)
+        case .dates(let values): PostgresData(array: values.map { PostgresData(date: $0) }, elementType: .timestamptz)
         }
     }
 
@@ -145,6 +154,9 @@ extension FastQuery.Bind {
         case .date: "timestamptz"
         case .uuid: "uuid"
         case .null: nil
+        case .ints: "int8[]"
+        case .texts: "text[]"
+        case .dates: "timestamptz[]"
         }
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import SQLKit
+import Testing
+@testable import QRConnect
+
+/// On PostgreSQL the sends that arrive together are stored in one call of a batch function
+/// (`PostgresSendBatches`). Each item still gets its own answer: stored, not stored (no such
+/// receiver, a blocked session, no such guest), or refused, without taking the others with it.
+@Suite(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
+struct PostgresSendBatchesTests {
+    private static let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
+
+    @Test func aBatchOfUserSendsStoresEachItemItCanAndAnswersEachAlone() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup
+            let alice = try await app.register("alice")
+            let bob = try await app.register("bob")
+            func send(_ from: TestUser, _ to: Int, _ content: String) -> PostgresSendBatches.DirectSend {
+                .init(senderID: from.id, receiverID: to, senderName: from.username, content: content, createdAt: Date())
+            }
+
+            // act: the first messages between them, one to nobody, and one PostgreSQL refuses
+            // (NUL in text), which rolls back the batch's call
+            let outcomes = await PostgresSendBatches.store([
+                send(alice, bob.id, "un"), send(alice, 999_999, "perdu"), send(bob, alice.id, "deux"),
+                send(alice, bob.id, "nul\u{0}"),
+            ], on: { app.app.db })
+
+            // check: the two real ones stored, in order; nobody's is not; the refused one fails alone
+            let first = try #require(try outcomes[0].get())
+            #expect(try outcomes[1].get() == nil)
+            let second = try #require(try outcomes[2].get())
+            #expect(first < second)
+            #expect(throws: (any Error).self) { try outcomes[3].get() }
+            #expect(try await app.count("messages") == 2)
+            // (before reading the discussion, which marks it read)
+            for (user, partner) in [(alice, bob), (bob, alice)] {
+                let list = try await app.get("/api/chat/conversations/", token: user.token)
+                let entry = try #require((list.object["conversations"] as? [[String: Any]])?.first)
+                #expect(entry["unread"] as? Int == 1, "\(user.username)")
+                #expect((entry["last_message"] as? [String: Any])?["id"] as? Int == second)
+                #expect((entry["user"] as? [String: Any])?["id"] as? Int == partner.id)
+            }
+            let thread = try await app.get("/api/chat/discussion/\(bob.id)/", token: alice.token)
+            #expect(thread.contents == ["un", "deux"])
+            #expect(thread.messageIDs == [first, second])
+        }
+    }
+
+    @Test func aBatchOfGuestSendsLeavesOutABlockedSession() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup: two guests who wrote once; the owner blocked the second
+            let owner = try await app.registerOwner("olive")
+            _ = try await app.guestSend(to: owner.id, "bonjour", as: "Libre")
+            _ = try await app.guestSend(to: owner.id, "bonjour", as: "Bloqué")
+            try await app.sql.raw("UPDATE guest_sessions SET blocked_at = now() WHERE pseudo = 'Bloqué'").run()
+            let open = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Libre'").first()!
+                .decode(column: "id", as: Int.self)
+            let blocked = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Bloqué'").first()!
+                .decode(column: "id", as: Int.self)
+
+            // act
+            let outcomes = await PostgresSendBatches.store([
+                .init(sessionID: open, content: "a", createdAt: Date()),
+                .init(sessionID: blocked, content: "b", createdAt: Date()),
+                .init(sessionID: open, content: "c", createdAt: Date()),
+            ], on: { app.app.db })
+
+            // check
+            let a = try #require(try outcomes[0].get())
+            #expect(try outcomes[1].get() == nil)
+            let c = try #require(try outcomes[2].get())
+            // (before the owner reads it, which marks it read)
+            let row = try await app.sql.raw("SELECT owner_unread, last_message_id FROM guest_sessions WHERE id = \(bind: open)").first()!
+            #expect(try row.decode(column: "owner_unread", as: Int.self) == 3)
+            #expect(try row.decode(column: "last_message_id", as: Int.self) == c)
+            let page = try await app.get("/api/chat/discussion-anonyme/?pseudo=Libre", token: owner.token)
+            #expect(page.contents == ["bonjour", "a", "c"])
+            #expect(Array(page.messageIDs.suffix(2)) == [a, c])
+            let blockedPage = try await app.get("/api/chat/discussion-anonyme/?pseudo=Bloqu%C3%A9", token: owner.token)
+            #expect(blockedPage.contents == ["bonjour"])
+        }
+    }
+
+    @Test func aBatchOfRepliesNamesEachGuestsSessionAndSkipsAnUnknownPseudonym() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup
+            let owner = try await app.registerOwner("olive")
+            let guest = try await app.guestSend(to: owner.id, "Vos phares sont allumés.", as: "Invité-4821")
+            let token = try #require(guest.object["guest_token"] as? String)
+            func reply(_ pseudo: String, _ content: String) -> PostgresSendBatches.OwnerReply {
+                .init(ownerID: owner.id, pseudo: pseudo, senderName: "olive", content: content, createdAt: Date())
+            }
+
+            // act
+            let outcomes = await PostgresSendBatches.store(
+                [reply("Invité-4821", "merci"), reply("Personne", "?"), reply("Invité-4821", "j'arrive")],
+                on: { app.app.db })
+
+            // check: the guest's two replies, for the session their token names
+            let first = try #require(try outcomes[0].get())
+            #expect(try outcomes[1].get() == nil)
+            let second = try #require(try outcomes[2].get())
+            #expect(first.sessionID == second.sessionID)
+            #expect(first.tokenHash == SecretToken.hash(token))
+            #expect(first.messageID < second.messageID)
+            let page = try await app.get("/api/chat/discussion-anonyme/?pseudo=Invit%C3%A9-4821", token: owner.token)
+            #expect(page.contents == ["Vos phares sont allumés.", "merci", "j'arrive"])
+            let row = try await app.sql.raw(
+                "SELECT guest_unread, last_message_id FROM guest_sessions WHERE id = \(bind: first.sessionID)").first()!
+            #expect(try row.decode(column: "guest_unread", as: Int.self) == 2)
+            #expect(try row.decode(column: "last_message_id", as: Int.self) == second.messageID)
+        }
+    }
+}
