@@ -70,4 +70,80 @@ struct MultiProcessTests {
         try await client.asyncShutdown()
         await admin.dropDatabase(database)
     }
+
+    /// Each process stores the sends that arrive together in batches (`PostgresSendBatches`), and
+    /// the two processes' batches lock the same conversation rows: in one order, so that neither
+    /// waits for the other forever. Users writing to each other both ways through both processes,
+    /// and a guest and the owner writing to each other, all at once: every send is stored once,
+    /// counted once, and shown in one order to both sides.
+    @Test func sendsThroughTwoProcessesAtOnceAreEachStoredOnce() async throws {
+        // setup: a database of its own, two processes, two users, a guest of the second
+        let admin = PostgresAdmin(baseURL: TestDatabase.postgresURL!)
+        let database = try await admin.createDatabase()
+        let environment = [
+            "DATABASE_URL": admin.url(of: database), "BCRYPT_COST": "4", "LOG_LEVEL": "warning",
+            "RATE_LIMIT_IP_MESSAGES": "off", "RATE_LIMIT_INBOX_MESSAGES": "off", "RATE_LIMIT_GUEST_MESSAGES": "off",
+        ]
+        var servers: [ServerProcess] = []
+        let client = try await Application.make(.testing)
+        do {
+            try ServerProcess.run(["migrate", "--yes"], environment: environment)
+            servers.append(try await ServerProcess(environment: environment))
+            servers.append(try await ServerProcess(environment: environment))
+            let processes = servers.map { TestApp(app: client, baseURL: $0.baseURL) }
+            let alice = try await processes[0].register("alice")
+            let bob = try await processes[1].register("bob")
+            let token = try ServerProcess.run(["mint-qr"], environment: environment)
+                .split(separator: "\n").map(String.init).first { UUID(uuidString: $0) != nil }!
+            #expect(try await processes[1].post("/api/auth/scan-qr/", ["token": token], token: bob.token).status == .ok)
+            let opened = try await processes[0].guestSend(to: bob.id, "Your lights are on", as: "Finder")
+            let guestToken = try #require(opened.object["guest_token"] as? String)
+            let perWriter = 15
+
+            // act: six writers, each through both processes in turn, all at once
+            let sent = try await withThrowingTaskGroup(of: (String, TestResponse).self) { group in
+                for index in 0..<perWriter {
+                    let process = processes[index % 2]
+                    let other = processes[(index + 1) % 2]
+                    group.addTask { ("a", try await process.post("/api/chat/send/", ["receiver": bob.id, "content": "a\(index)"], token: alice.token)) }
+                    group.addTask { ("a", try await other.post("/api/chat/send/", ["receiver": bob.id, "content": "A\(index)"], token: alice.token)) }
+                    group.addTask { ("b", try await process.post("/api/chat/send/", ["receiver": alice.id, "content": "b\(index)"], token: bob.token)) }
+                    group.addTask { ("b", try await other.post("/api/chat/send/", ["receiver": alice.id, "content": "B\(index)"], token: bob.token)) }
+                    group.addTask { ("guest", try await process.guestSend(to: bob.id, "g\(index)", as: "Finder", guestToken: guestToken)) }
+                    group.addTask { ("reply", try await other.post("/api/chat/send/", ["pseudo": "Finder", "content": "r\(index)"], token: bob.token)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            // check: every send stored, once
+            #expect(sent.allSatisfy { $0.1.status == .created }, "\(sent.map(\.1.status.code))")
+            let ids = { (writer: String) in sent.filter { $0.0 == writer }.compactMap { $0.1.message["id"] as? Int } }
+            #expect(Set(sent.compactMap { $0.1.message["id"] as? Int }).count == 6 * perWriter)
+            // ...counted once on each side (before reading, which marks read)
+            let aliceList = try await processes[0].get("/api/chat/conversations/", token: alice.token)
+            let aliceEntry = try #require((aliceList.object["conversations"] as? [[String: Any]])?.first)
+            #expect(aliceEntry["unread"] as? Int == 2 * perWriter)
+            let bobList = try await processes[1].get("/api/chat/conversations/", token: bob.token)
+            let bobEntry = try #require((bobList.object["conversations"] as? [[String: Any]])?.first)
+            #expect(bobEntry["unread"] as? Int == 2 * perWriter)
+            // ...and shown in one order, the ids', to both sides
+            let direct = (ids("a") + ids("b")).sorted()
+            let aliceThread = try await processes[1].get("/api/chat/discussion/\(bob.id)/", token: alice.token)
+            let bobThread = try await processes[0].get("/api/chat/discussion/\(alice.id)/", token: bob.token)
+            #expect(aliceThread.messageIDs == direct)
+            #expect(bobThread.messageIDs == direct)
+            let guestThread = try await processes[0].get(
+                "/api/chat/discussion-anonyme/?pseudo=Finder", token: bob.token)
+            #expect(guestThread.messageIDs == ([try #require(opened.message["id"] as? Int)] + ids("guest") + ids("reply")).sorted())
+        } catch {
+            for server in servers { print(server.log) }
+            try? await client.asyncShutdown()
+            await admin.dropDatabase(database)
+            throw error
+        }
+        for server in servers { server.stop() }
+        servers.removeAll()
+        try await client.asyncShutdown()
+        await admin.dropDatabase(database)
+    }
 }
