@@ -7,25 +7,11 @@ import Vapor
 @Suite(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
 struct MultiProcessTests {
     @Test func messageSentThroughOneProcessReachesASocketOnAnotherEvenAcrossALostListener() async throws {
-        // setup: a database of its own, migrated once, served by two processes
-        let admin = PostgresAdmin(baseURL: TestDatabase.postgresURL!)
-        let database = try await admin.createDatabase()
-        let environment = ["DATABASE_URL": admin.url(of: database), "BCRYPT_COST": "4", "LOG_LEVEL": "warning"]
-        var servers: [ServerProcess] = []
-        let client = try await Application.make(.testing)
-        defer {
-            for server in servers { server.stop() }
-        }
-        do {
-            try ServerProcess.run(["migrate", "--yes"], environment: environment)
-            servers.append(try await ServerProcess(environment: environment))
-            servers.append(try await ServerProcess(environment: environment))
-            let first = TestApp(app: client, baseURL: servers[0].baseURL)
-            let second = TestApp(app: client, baseURL: servers[1].baseURL)
-
+        try await withTwoProcesses { setting in
+            // setup: an owner with a code, and a guest's socket on the other process
+            let (first, second) = (setting.processes[0], setting.processes[1])
             let owner = try await second.register("olive")
-            let token = try ServerProcess.run(["mint-qr"], environment: environment)
-                .split(separator: "\n").map(String.init).first { UUID(uuidString: $0) != nil }!
+            let token = try setting.mintCode()
             #expect(try await second.post("/api/auth/scan-qr/", ["token": token], token: owner.token).status == .ok)
             let opened = try await first.guestSend(to: owner.id, "Your lights are on", as: "Finder")
             let guestToken = try #require(opened.object["guest_token"] as? String)
@@ -38,9 +24,9 @@ struct MultiProcessTests {
             try await guest.waitFor("message.created", count: 1)
 
             // act 2: the first process loses its LISTEN connection; the owner writes meanwhile
-            let killed = try await admin.execute("""
+            let killed = try await setting.admin.execute("""
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                WHERE datname = '\(database)' AND query ILIKE 'LISTEN%'
+                WHERE datname = '\(setting.database)' AND query ILIKE 'LISTEN%'
                 """)
             #expect(killed.count == 1, "exactly one process (the one holding the socket) listens")
             for text in ["two", "three", "four"] {
@@ -59,16 +45,7 @@ struct MultiProcessTests {
             let received = guest.received("message.created").compactMap { ($0["message"] as? [String: Any])?["id"] as? Int }
             #expect(received == sentIDs)
             await guest.close()
-        } catch {
-            for server in servers { print(server.log) }
-            try? await client.asyncShutdown()
-            await admin.dropDatabase(database)
-            throw error
         }
-        for server in servers { server.stop() }
-        servers.removeAll()
-        try await client.asyncShutdown()
-        await admin.dropDatabase(database)
     }
 
     /// Each process stores the sends that arrive together in batches (`PostgresSendBatches`), and
@@ -77,24 +54,13 @@ struct MultiProcessTests {
     /// and a guest and the owner writing to each other, all at once: every send is stored once,
     /// counted once, and shown in one order to both sides.
     @Test func sendsThroughTwoProcessesAtOnceAreEachStoredOnce() async throws {
-        // setup: a database of its own, two processes, two users, a guest of the second
-        let admin = PostgresAdmin(baseURL: TestDatabase.postgresURL!)
-        let database = try await admin.createDatabase()
-        let environment = [
-            "DATABASE_URL": admin.url(of: database), "BCRYPT_COST": "4", "LOG_LEVEL": "warning",
-            "RATE_LIMIT_IP_MESSAGES": "off", "RATE_LIMIT_INBOX_MESSAGES": "off", "RATE_LIMIT_GUEST_MESSAGES": "off",
-        ]
-        var servers: [ServerProcess] = []
-        let client = try await Application.make(.testing)
-        do {
-            try ServerProcess.run(["migrate", "--yes"], environment: environment)
-            servers.append(try await ServerProcess(environment: environment))
-            servers.append(try await ServerProcess(environment: environment))
-            let processes = servers.map { TestApp(app: client, baseURL: $0.baseURL) }
+        // setup: two processes (no limits on sends), two users, a guest of the second
+        let noLimits = ["RATE_LIMIT_IP_MESSAGES": "off", "RATE_LIMIT_INBOX_MESSAGES": "off", "RATE_LIMIT_GUEST_MESSAGES": "off"]
+        try await withTwoProcesses(environment: noLimits) { setting in
+            let processes = setting.processes
             let alice = try await processes[0].register("alice")
             let bob = try await processes[1].register("bob")
-            let token = try ServerProcess.run(["mint-qr"], environment: environment)
-                .split(separator: "\n").map(String.init).first { UUID(uuidString: $0) != nil }!
+            let token = try setting.mintCode()
             #expect(try await processes[1].post("/api/auth/scan-qr/", ["token": token], token: bob.token).status == .ok)
             let opened = try await processes[0].guestSend(to: bob.id, "Your lights are on", as: "Finder")
             let guestToken = try #require(opened.object["guest_token"] as? String)
@@ -135,6 +101,42 @@ struct MultiProcessTests {
             let guestThread = try await processes[0].get(
                 "/api/chat/discussion-anonyme/?pseudo=Finder", token: bob.token)
             #expect(guestThread.messageIDs == ([try #require(opened.message["id"] as? Int)] + ids("guest") + ids("reply")).sorted())
+        }
+    }
+
+    /// Two `qrconnect serve` processes on a database of their own, migrated once.
+    struct TwoProcesses {
+        /// A client of each process.
+        let processes: [TestApp]
+        let admin: PostgresAdmin
+        let database: String
+        let environment: [String: String]
+
+        /// A new code, as an operator mints one.
+        func mintCode() throws -> String {
+            try ServerProcess.run(["mint-qr"], environment: environment)
+                .split(separator: "\n").map(String.init).first { UUID(uuidString: $0) != nil }!
+        }
+    }
+
+    /// Runs `body` against two processes started with `environment` added to the defaults; then
+    /// stops them and drops their database (printing their logs first if `body` threw).
+    private func withTwoProcesses(
+        environment extra: [String: String] = [:], _ body: (TwoProcesses) async throws -> Void
+    ) async throws {
+        let admin = PostgresAdmin(baseURL: TestDatabase.postgresURL!)
+        let database = try await admin.createDatabase()
+        let environment = ["DATABASE_URL": admin.url(of: database), "BCRYPT_COST": "4", "LOG_LEVEL": "warning"]
+            .merging(extra) { _, added in added }
+        var servers: [ServerProcess] = []
+        let client = try await Application.make(.testing)
+        do {
+            try ServerProcess.run(["migrate", "--yes"], environment: environment)
+            servers.append(try await ServerProcess(environment: environment))
+            servers.append(try await ServerProcess(environment: environment))
+            try await body(TwoProcesses(
+                processes: servers.map { TestApp(app: client, baseURL: $0.baseURL) }, admin: admin, database: database,
+                environment: environment))
         } catch {
             for server in servers { print(server.log) }
             try? await client.asyncShutdown()

@@ -34,17 +34,23 @@ struct PostgresSendRowWritesTests {
         }
     }
 
+    /// An owner and a partner who wrote to them once, and the owner's guest `Invité-4821` (its
+    /// session's id), who wrote once too.
+    private static func conversations(on app: TestApp) async throws -> (owner: TestUser, partner: TestUser, session: Int) {
+        let owner = try await app.registerOwner("olive")
+        let partner = try await app.register("paul")
+        try await app.sendDirect(from: partner, to: owner.id, "bonjour")
+        let first = try await app.guestSend(to: owner.id, "Vos phares sont allumés.", as: "Invité-4821")
+        #expect(first.status == .created)
+        let session = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Invité-4821'").first()!
+            .decode(column: "id", as: Int.self)
+        return (owner, partner, session)
+    }
+
     @Test func eachSendWritesItsConversationRowsOnce() async throws {
         try await withTestApp(Self.database) { app in
             // setup: a discussion between two users and a guest conversation, one message each
-            let owner = try await app.registerOwner("olive")
-            let partner = try await app.register("paul")
-            try await app.sendDirect(from: partner, to: owner.id, "bonjour")
-            let first = try await app.guestSend(to: owner.id, "Vos phares sont allumés.", as: "Invité-4821")
-            #expect(first.status == .created)
-            let session = try await (app.db as! any SQLDatabase).raw(
-                "SELECT id FROM guest_sessions WHERE pseudo = 'Invité-4821'"
-            ).first()!.decode(column: "id", as: Int.self)
+            let (owner, partner, session) = try await Self.conversations(on: app)
 
             // act
             let direct = try await Self.rowUpdates(
@@ -84,13 +90,7 @@ struct PostgresSendRowWritesTests {
     @Test func aBatchWritesEachConversationRowOnce() async throws {
         try await withTestApp(Self.database) { app in
             // setup: as above
-            let owner = try await app.registerOwner("olive")
-            let partner = try await app.register("paul")
-            try await app.sendDirect(from: partner, to: owner.id, "bonjour")
-            let first = try await app.guestSend(to: owner.id, "Vos phares sont allumés.", as: "Invité-4821")
-            #expect(first.status == .created)
-            let session = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Invité-4821'").first()!
-                .decode(column: "id", as: Int.self)
+            let (owner, partner, session) = try await Self.conversations(on: app)
             let (o, p) = (owner.id, partner.id)
 
             // act: three messages to each conversation, one batch each
