@@ -12,8 +12,10 @@ import Vapor
 /// `pgbench` on the functions alone (16 user sends to one discussion per call, one client):
 /// 18 100–23 300 sends/s, against 2 960–3 650 for 8 clients sending one at a time. Through the
 /// service (`wrk`, 32 connections, two runs each): user sends 2 036–2 426 → 3 448–3 925/s, guest
-/// sends 2 336–2 509 → 3 044–3 802/s; the database's CPU per send 324–481 → 143–204 µs. A lone
-/// send waits for nothing (`Batcher`), and is answered once its batch has committed.
+/// sends 2 336–2 509 → 3 044–3 802/s; the database's CPU per send 324–481 → 143–204 µs. On a
+/// durable server (PostgreSQL's defaults, each commit waiting for its WAL flush): user sends
+/// 1 250–1 399 → 2 754–3 246/s, guest sends 1 518–1 752 → 2 652–3 167/s. A lone send waits for
+/// nothing (`Batcher`), and is answered once its batch has committed.
 ///
 /// A batch the server refuses (one item's bad text, a deadlock with a process deleting an
 /// account) was rolled back whole: its items are then sent one by one, so each gets its own
