@@ -25,10 +25,11 @@ enum DatabaseSetup {
                     connectionPoolTimeout: poolTimeout,
                     sqlLogLevel: .trace),
                 as: .psql)
-            // Sends stored in batches, on any loop's shared handle.
-            app.postgresSends = PostgresSendBatches { [unowned app] in app.currentLoopDatabase }
         }
-        app.writer = DatabaseWriter(kind: config.database.isSQLite ? .sqlite : .postgres)
+        app.writer = DatabaseWriter(kind: config.database.isSQLite
+            ? .sqlite
+            // Sends stored in batches, on any loop's shared handle.
+            : .postgres(sends: PostgresSendBatches { [unowned app] in app.currentLoopDatabase }))
         // Requests share a handle per event loop (`Request.database`) rather than each making one.
         app.shareDatabaseHandles()
     }

@@ -19,8 +19,6 @@ import Vapor
 struct MessageStore: Sendable {
     let db: any Database
     let writer: DatabaseWriter
-    /// On PostgreSQL, where the sends above go.
-    let postgresSends: PostgresSendBatches?
 
     /// A stored message, who is party to it (to tell them live), and the guest token to hand
     /// back (guest sends only).
@@ -36,7 +34,7 @@ struct MessageStore: Sendable {
         let senderID = sender.id
         guard receiverID != senderID else { throw APIError.cannotWriteToSelf }
         let senderName = sender.displayName
-        if let postgresSends {
+        if let postgresSends = writer.postgresSends {
             return try await Self.postgresSendDirect(
                 from: senderID, to: receiverID, senderName: senderName, content: content, through: postgresSends)
         }
@@ -78,7 +76,7 @@ struct MessageStore: Sendable {
         if knownSession == nil {
             guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
         }
-        if let postgresSends, let known = knownSession,
+        if let postgresSends = writer.postgresSends, let known = knownSession,
            let sent = try await Self.postgresAppendFromGuest(
                to: known, content: content, token: presentedToken, through: postgresSends) {
             return sent
@@ -175,7 +173,7 @@ struct MessageStore: Sendable {
     func replyToGuest(from owner: SignedInUser, pseudo: String, content: String) async throws -> Sent {
         let ownerID = owner.id
         let ownerName = owner.displayName
-        if let postgresSends {
+        if let postgresSends = writer.postgresSends {
             return try await Self.postgresReplyToGuest(
                 from: ownerID, ownerName: ownerName, pseudo: pseudo, content: content, through: postgresSends)
         }
@@ -324,7 +322,5 @@ extension GuestSessionRef {
 }
 
 extension Request {
-    var messageStore: MessageStore {
-        MessageStore(db: database, writer: application.writer, postgresSends: application.postgresSends)
-    }
+    var messageStore: MessageStore { MessageStore(db: database, writer: application.writer) }
 }

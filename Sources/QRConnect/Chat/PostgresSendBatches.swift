@@ -1,6 +1,6 @@
 import Fluent
 import PostgresNIO
-import Vapor
+import Foundation
 
 /// On PostgreSQL, the sends of this process go to the database in batches: the sends that arrive
 /// while the previous batch is on its way are stored together, in one call of a batch function
@@ -148,15 +148,4 @@ final class PostgresSendBatches: Sendable {
 private struct BatchAnswerMismatch: Error, CustomStringConvertible {
     let position: Int
     var description: String { "a batch send answered for item \(position), which the batch does not have" }
-}
-
-extension Application {
-    private struct PostgresSendBatchesKey: StorageKey { typealias Value = PostgresSendBatches }
-
-    /// The batches sends go through on PostgreSQL; nil on SQLite (whose writes are grouped by
-    /// `SQLiteGroupCommit`).
-    var postgresSends: PostgresSendBatches? {
-        get { storage[PostgresSendBatchesKey.self] }
-        set { storage[PostgresSendBatchesKey.self] = newValue }
-    }
 }

@@ -11,13 +11,23 @@ import Vapor
 ///   arrive together in one transaction, one fsync. Readers are never held up (WAL).
 /// - PostgreSQL runs transactions side by side (and groups their commits' WAL flushes itself);
 ///   the code inside them takes row locks in a fixed order and relies on unique constraints for races.
+///   Its sends, the hottest writes, go in batches of their own (`PostgresSendBatches`).
 struct DatabaseWriter: Sendable {
-    enum Kind: Sendable { case sqlite, postgres }
+    enum Kind: Sendable {
+        case sqlite
+        case postgres(sends: PostgresSendBatches)
+    }
     let kind: Kind
     private let sqliteWriter = SQLiteGroupCommit()
 
     init(kind: Kind) {
         self.kind = kind
+    }
+
+    /// On PostgreSQL, where sends go; nil on SQLite (whose writes `SQLiteGroupCommit` groups).
+    var postgresSends: PostgresSendBatches? {
+        guard case .postgres(let sends) = kind else { return nil }
+        return sends
     }
 
     /// Runs `body` in a write transaction and returns once that transaction has committed.
