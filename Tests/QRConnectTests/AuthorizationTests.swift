@@ -330,6 +330,68 @@ import Vapor
         }
     }
 
+    // MARK: revoked keys
+
+    /// The reads owners make most sign in within their own statement (`SignInWithinStatement.swift`).
+    /// A revoked key must read nothing there, where the same reads showed messages a moment before.
+    @Test(arguments: TestDatabase.all)
+    func revokedKeyReadsNothingWhereItReadBefore(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup: one discussion with a user and one with a guest, each read once so that
+            // nothing is left unread (the reads then take their one-statement path)
+            let alice = try await app.registerOwner("alice")
+            let bob = try await app.register("bob")
+            try #require(try await app.guestSend(to: alice.id, "guest secret", as: "Renard").status == .created)
+            try #require(try await app.post("/api/chat/send/", ["receiver": bob.id, "content": "alice secret"], token: alice.token).status == .created)
+            let reads = [
+                "/api/chat/discussion/\(bob.id)/", "/api/auth/chat/discussion/\(bob.id)/",
+                "/api/chat/discussion-anonyme/?pseudo=Renard",
+                "/api/chat/conversations-anonymes/", "/api/chat/conversations-anonymes/?include=conversations",
+            ]
+            for path in reads {
+                let live = try await app.get(path, token: alice.token)
+                try #require(live.status == .ok && (live.text.contains("secret") || live.text.contains("Renard")), "\(path): \(live.text)")
+            }
+            try #require(try await app.post("/api/auth/logout/", token: alice.token).status == .noContent)
+
+            for path in reads {
+                // act
+                let revoked = try await app.get(path, token: alice.token)
+
+                // check
+                #expect(revoked.status == .unauthorized, "\(path): \(revoked.text)")
+                #expect(revoked.errorCode == "invalid_token", "\(path)")
+                #expect(!revoked.text.contains("secret") && !revoked.text.contains("Renard"), "\(path)")
+            }
+        }
+    }
+
+    /// A key that names no one is told so before anything about the request's parameters, on
+    /// the reads that sign in within their statement as on the others.
+    @Test(arguments: TestDatabase.all)
+    func unknownKeyIsToldSoBeforeBadParameters(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup
+            let alice = try await app.registerOwner("alice")
+            let madeUp = String(repeating: "k", count: 40)
+            let badReads = [
+                "/api/chat/discussion/\(alice.id)/?limit=0", "/api/chat/discussion/not-a-user/",
+                "/api/chat/discussion-anonyme/", "/api/chat/discussion-anonyme/?pseudo=Renard&before=x",
+                "/api/chat/conversations-anonymes/?include=everything", "/api/chat/conversations-anonymes/?limit=-1",
+            ]
+            for path in badReads {
+                // act
+                let unknown = try await app.get(path, token: madeUp)
+                let live = try await app.get(path, token: alice.token)
+
+                // check
+                #expect(unknown.status == .unauthorized, "\(path): \(unknown.text)")
+                #expect(unknown.errorCode == "invalid_token", "\(path)")
+                #expect(live.status == .badRequest || live.status == .notFound, "\(path): \(live.text)")
+            }
+        }
+    }
+
     // MARK: anonymous callers
 
     static let signedInReads: [String] = [

@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQLiteDriver
 import SQLKit
 import Testing
 @testable import QRConnect
@@ -10,27 +11,13 @@ import Testing
 @Suite struct IndexUsageTests {
     /// (query, the index that must serve it)
     static func queries(_ database: TestDatabase) -> [(sql: String, index: String)] { [
-        (inboxQuery(database, ownerID: 1), "guest_sessions_owner_recent_idx"),
+        (inboxQuery(database, ownerKeyHash: "x"), "guest_sessions_owner_recent_idx"),
         ("SELECT * FROM direct_conversations WHERE user_id = 1 ORDER BY last_message_id DESC LIMIT 100",
          "direct_conversations_user_recent_idx"),
         ("SELECT * FROM messages WHERE guest_session_id = 1 AND id < 1000 ORDER BY id DESC LIMIT 101",
          "messages_guest_thread_idx"),
         ("SELECT * FROM messages WHERE pair_low_id = 1 AND pair_high_id = 2 AND id < 1000 ORDER BY id DESC LIMIT 101",
          "messages_direct_thread_idx"),
-        // A page between users with both sides' marks alongside (`Discussions.directPageWithMarks`).
-        ("""
-         SELECT *, (SELECT unread FROM direct_conversations WHERE user_id = 1 AND partner_id = 2) AS reader_unread,
-         (SELECT read_up_to FROM direct_conversations WHERE user_id = 2 AND partner_id = 1) AS partner_read_up_to
-         FROM messages WHERE pair_low_id = 1 AND pair_high_id = 2
-         AND id > COALESCE((SELECT cleared_up_to FROM direct_conversations WHERE user_id = 1 AND partner_id = 2), 0)
-         AND id < 1000 ORDER BY id DESC LIMIT 101
-         """, "messages_direct_thread_idx"),
-        // An owner's page of a guest conversation with the session's marks (`Discussions.guestPageWithMarks`).
-        ("""
-         SELECT *, (SELECT owner_unread FROM guest_sessions WHERE owner_id = 1 AND pseudo = 'x') AS owner_unread
-         FROM messages WHERE guest_session_id = (SELECT id FROM guest_sessions WHERE owner_id = 1 AND pseudo = 'x')
-         AND id < 1000 ORDER BY id DESC LIMIT 101
-         """, "messages_guest_thread_idx"),
         ("SELECT * FROM access_tokens WHERE token_hash = 'x'", "access_tokens_token_hash_key"),
         ("SELECT * FROM guest_sessions WHERE token_hash = 'x' AND owner_id = 1", "guest_sessions_token_owner_key"),
         // What a guest reading their conversation is told, in one statement (`GuestThread.lookUp`).
@@ -38,10 +25,20 @@ import Testing
             .replacingOccurrences(of: "?", with: "1"), "guest_sessions_token_owner_key"),
     ] }
 
+    /// The page statements the service runs, signed in by the reader's key, with their binds:
+    /// between two users with both sides' marks, and an owner's page of a guest conversation
+    /// with the session's marks (`Discussions.directPageStatement`, `guestPageStatement`).
+    static let pageStatements: [(statement: FastQuery, index: String)] = [
+        (Discussions.directPageStatement(readerKeyHash: "x", partnerID: 2, page: PageRequest(before: 1000)),
+         "messages_direct_thread_idx"),
+        (Discussions.guestPageStatement(ownerKeyHash: "x", pseudo: "Renard", page: PageRequest(before: 1000)),
+         "messages_guest_thread_idx"),
+    ]
+
     /// The statement `Inbox.guestConversations` runs, its binds written in: a page of 100.
-    static func inboxQuery(_ database: TestDatabase, ownerID: Int) -> String {
+    static func inboxQuery(_ database: TestDatabase, ownerKeyHash: String) -> String {
         Inbox.guestConversationsSQL(onPostgres: !database.isSQLite)
-            .replacingOccurrences(of: "owner_id = ?", with: "owner_id = \(ownerID)")
+            .replacingOccurrences(of: "token_hash = ?", with: "token_hash = '\(ownerKeyHash)'")
             .replacingOccurrences(of: "LIMIT ?", with: "LIMIT 100")
     }
 
@@ -57,6 +54,13 @@ import Testing
                 // A sequential scan would mean no index serves the query; a sort step (SQLite's
                 // "TEMP B-TREE", PostgreSQL's "Sort") that the index does not give the order.
                 #expect(!plan.contains("Seq Scan") && !plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "\(plan)")
+            }
+            for (statement, index) in Self.pageStatements {
+                let plan = try await Self.plan(of: statement, database: database, on: app.db)
+                #expect(plan.contains(index), "\(statement.sql)\nplan: \(plan)")
+                #expect(plan.contains("access_tokens_token_hash_key") || plan.contains("sqlite_autoindex_access_tokens_"), "\(plan)")
+                #expect(!plan.contains("Seq Scan") && !plan.contains("SCAN messages") && !plan.contains("TEMP B-TREE")
+                        && !plan.contains("Sort"), "\(plan)")
             }
         }
     }
@@ -82,6 +86,7 @@ import Testing
                     SELECT \(bind: ids[0]), id, pseudo, pseudo, 'hello' FROM guest_sessions WHERE pseudo = \(bind: "g\(guest)")
                     """).run()
             }
+            try await sql.raw("INSERT INTO access_tokens (user_id, token_hash) VALUES (\(bind: ids[0]), 'owner-key')").run()
             try await sql.raw("UPDATE guest_sessions SET last_message_id = (SELECT max(id) FROM messages m WHERE m.guest_session_id = guest_sessions.id)").run()
             // (These two tables only: other tests' schemas come and go on the same server.)
             try await sql.raw("ANALYZE guest_sessions").run()
@@ -93,7 +98,7 @@ import Testing
                 """).run()
 
             // act
-            let plan = try await Self.plan(of: Self.inboxQuery(database, ownerID: ids[0]), database: database, on: app.db, steerAwayFromScans: false)
+            let plan = try await Self.plan(of: Self.inboxQuery(database, ownerKeyHash: "owner-key"), database: database, on: app.db, steerAwayFromScans: false)
 
             // check
             if database.isSQLite {
@@ -101,9 +106,9 @@ import Testing
             } else {
                 // ...and the statement as the service prepares it, with the plan PostgreSQL may
                 // switch to after five runs, made for any owner and any limit.
-                let statement = FastQuery(Inbox.guestConversationsSQL(onPostgres: true), [.int(ids[0]), .int(100)])
+                let statement = FastQuery(Inbox.guestConversationsSQL(onPostgres: true), [.text("owner-key"), .int(100)])
                 let generic = try await Self.genericPlan(of: statement, on: app.db)
-                #expect(generic.contains("owner_id = $1"), "not a generic plan: \(generic)")
+                #expect(generic.contains("token_hash = $1"), "not a generic plan: \(generic)")
                 for plan in [plan, generic] {
                     #expect(plan.contains("Nested Loop") && plan.contains("Index Scan using messages_pkey on messages"), "\(plan)")
                     #expect(plan.contains("guest_sessions_owner_recent_idx"), "\(plan)")
@@ -117,19 +122,38 @@ import Testing
     /// (placeholders cast to their binds' types), for its binds.
     static func genericPlan(of query: FastQuery, on db: any Database) async throws -> String {
         try await db.transaction { db in
-            let sql = db as! any SQLDatabase
-            try await sql.raw("SET LOCAL plan_cache_mode = force_generic_plan").run()
-            try await sql.raw("PREPARE probe AS \(unsafeRaw: query.postgresSQL)").run()
-            let binds = query.binds.map { bind -> String in
-                switch bind {
-                case .int(let value): String(value)
-                default: preconditionFailure("integer binds only")
-                }
-            }.joined(separator: ", ")
-            let rows = try await sql.raw("EXPLAIN EXECUTE probe(\(unsafeRaw: binds))").all()
-            try await sql.raw("DEALLOCATE probe").run()
-            return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: " | ")
+            try await (db as! any SQLDatabase).raw("SET LOCAL plan_cache_mode = force_generic_plan").run()
+            return try await preparedPlan(of: query, on: db)
         }
+    }
+
+    /// The plan of a `FastQuery` as the service runs it: on SQLite with its binds; on PostgreSQL
+    /// prepared as `PostgresStatements` prepares it, steered away from scans as `plan(of:)` is.
+    static func plan(of query: FastQuery, database: TestDatabase, on db: any Database) async throws -> String {
+        if database.isSQLite {
+            let rows = try await (db as! any SQLiteDatabase).query("EXPLAIN QUERY PLAN " + query.sql, query.binds.map(\.sqliteData))
+            return rows.compactMap { $0.column("detail")?.string }.joined(separator: " | ")
+        }
+        return try await db.transaction { db in
+            try await (db as! any SQLDatabase).raw("SET LOCAL enable_seqscan = off").run()
+            try await (db as! any SQLDatabase).raw("SET LOCAL enable_bitmapscan = off").run()
+            return try await preparedPlan(of: query, on: db)
+        }
+    }
+
+    private static func preparedPlan(of query: FastQuery, on db: any Database) async throws -> String {
+        let sql = db as! any SQLDatabase
+        try await sql.raw("PREPARE probe AS \(unsafeRaw: query.postgresSQL)").run()
+        let binds = query.binds.map { bind -> String in
+            switch bind {
+            case .int(let value): String(value)
+            case .text(let value): "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+            default: preconditionFailure("integer and text binds only")
+            }
+        }.joined(separator: ", ")
+        let rows = try await sql.raw("EXPLAIN EXECUTE probe(\(unsafeRaw: binds))").all()
+        try await sql.raw("DEALLOCATE probe").run()
+        return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: " | ")
     }
 
     /// The plan as one string. PostgreSQL is told to avoid sequential scans where it can, since

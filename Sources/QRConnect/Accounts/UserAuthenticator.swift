@@ -7,6 +7,11 @@ import Vapor
 /// name a live key is a `401`, never an anonymous request: a client whose key was revoked must
 /// learn it rather than silently act as a guest.
 ///
+/// On the routes marked `signsInWithinItsStatement()` the key is not looked up here: its hash is
+/// left to the handler, whose own statement finds the user (see `SignInWithinStatement.swift`).
+/// A malformed header is refused here all the same. (A route middleware, not an application-wide
+/// one, so that it sees which route the request is for.)
+///
 /// A plain (future-based) middleware: on SQLite the lookup is read right away (`FastQuery`'s
 /// direct path), so the request needs no task of its own here; elsewhere it waits in one.
 struct UserAuthenticator: Middleware {
@@ -15,7 +20,12 @@ struct UserAuthenticator: Middleware {
             return next.respond(to: request)
         }
         do {
-            let query = try Self.lookUp(key: Self.key(from: header))
+            let keyHash = SecretToken.hash(try Self.key(from: header))
+            if request.route?.signsInItself == true {
+                request.presentedKeyHash = keyHash
+                return next.respond(to: request)
+            }
+            let query = Self.lookUp(keyHash: keyHash)
             if let rows = try query.allRightAway(on: request.database, Self.signedIn) {
                 return Self.signIn(request, rows.first, next)
             }
@@ -27,6 +37,11 @@ struct UserAuthenticator: Middleware {
         } catch {
             return request.eventLoop.makeFailedFuture(error)
         }
+    }
+
+    /// The user a key signs in, by the key's hash; nil for a key that names no one.
+    static func user(keyHash: String, on db: any Database) async throws -> (tokenID: Int, user: SignedInUser)? {
+        try await lookUp(keyHash: keyHash).first(on: db, signedIn)
     }
 
     private static func signIn(
@@ -50,12 +65,12 @@ struct UserAuthenticator: Middleware {
 
     /// One indexed lookup: the key's hash joined to its user. Every request that signs in runs
     /// it, so it is a `FastQuery` read into a `SignedInUser` by hand rather than two hydrated models.
-    private static func lookUp(key: String) -> FastQuery {
+    private static func lookUp(keyHash: String) -> FastQuery {
         FastQuery("""
             SELECT t.id AS token_id, u.id, u.username, u.password_hash, u.display_name
             FROM access_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = ?
-            """, [.text(SecretToken.hash(key))])
+            """, [.text(keyHash)])
     }
 
     private static func signedIn(_ row: any ColumnReader) throws -> (tokenID: Int, user: SignedInUser) {

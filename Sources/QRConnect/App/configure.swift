@@ -41,7 +41,6 @@ public func configure(_ app: Application, with config: AppConfig) async throws {
     if let readers = app.sqliteReaders {
         app.middleware.use(SQLiteDirectMiddleware(readers: readers))
     }
-    app.middleware.use(UserAuthenticator())
 
     try routes(app)
 

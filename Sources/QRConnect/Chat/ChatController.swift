@@ -11,9 +11,10 @@ struct ChatController: RouteCollection {
         for prefix in Self.prefixes {
             let chat = routes.grouped(prefix)
             chat.post("send", use: send)
-            chat.get("discussion-anonyme", use: ownerReadsGuestThread)
-            chat.get("conversations-anonymes", use: guestConversations)
-            chat.get("discussion", ":user_id", use: directThread)
+            // The reads owners make most sign in within their own statement (SignInWithinStatement.swift).
+            chat.get("discussion-anonyme", use: ownerReadsGuestThread).signsInWithinItsStatement()
+            chat.get("conversations-anonymes", use: guestConversations).signsInWithinItsStatement()
+            chat.get("discussion", ":user_id", use: directThread).signsInWithinItsStatement()
             chat.get("conversations", use: directConversations)
             chat.get("guest", "discussion", ":owner_id", use: guestReadsOwnThread)
             chat.post("read", use: markRead)
@@ -75,22 +76,35 @@ struct ChatController: RouteCollection {
     // MARK: reading
 
     func ownerReadsGuestThread(req: Request) async throws -> MessagePage {
-        let ownerID = try req.requireUserID()
-        guard let pseudo = req.query[String.self, at: "pseudo"]?.trimmed, !pseudo.isEmpty else {
-            throw APIError.invalidField("pseudo", "Ce paramètre est obligatoire.")
+        let keyHash = try req.requirePresentedKeyHash()
+        let (pseudo, page) = try await req.parametersOfSignedInRequest {
+            guard let pseudo = req.query[String.self, at: "pseudo"]?.trimmed, !pseudo.isEmpty else {
+                throw APIError.invalidField("pseudo", "Ce paramètre est obligatoire.")
+            }
+            // No guest can hold such a name, and PostgreSQL refuses a NUL in a query parameter.
+            if let problem = MessageRules.problem(withPseudo: pseudo) {
+                throw APIError.invalidField("pseudo", problem)
+            }
+            return (pseudo, try PageRequest(from: req))
         }
-        // No guest can hold such a name, and PostgreSQL refuses a NUL in a query parameter.
-        if let problem = MessageRules.problem(withPseudo: pseudo) {
-            throw APIError.invalidField("pseudo", problem)
+        let discussions = req.discussions
+        if let read = try await discussions.guestPage(ownerKeyHash: keyHash, pseudo: pseudo, page: page) {
+            return read
         }
-        return try await req.discussions.guestThreadForOwner(ownerID: ownerID, pseudo: pseudo, page: PageRequest(from: req))
+        let ownerID = try await req.signInWithPresentedKey().id
+        return try await discussions.guestThreadForOwner(ownerID: ownerID, pseudo: pseudo, page: page)
     }
 
     func guestConversations(req: Request) async throws -> GuestConversationList {
-        let ownerID = try req.requireUserID()
-        let page = try PageRequest(from: req)
-        return try await req.inbox.guestConversations(
-            ownerID: ownerID, limit: page.limit, withLastMessages: try Self.includesConversations(req))
+        let keyHash = try req.requirePresentedKeyHash()
+        let (page, withLastMessages) = try await req.parametersOfSignedInRequest {
+            (try PageRequest(from: req), try Self.includesConversations(req))
+        }
+        let list = try await req.inbox.guestConversations(ownerKeyHash: keyHash, limit: page.limit, withLastMessages: withLastMessages)
+        if list.isEmpty {
+            _ = try await req.signInWithPresentedKey()  // an empty inbox, or a key that names no one
+        }
+        return list
     }
 
     /// `?include=conversations` asks the guest inbox for each entry's last message and unread
@@ -107,10 +121,16 @@ struct ChatController: RouteCollection {
     }
 
     func directThread(req: Request) async throws -> MessagePage {
-        let userID = try req.requireUserID()
-        let partnerID = try Self.userID(req, "user_id")
-        let page = try PageRequest(from: req)
-        if let thread = try await req.discussions.directThread(userID: userID, partnerID: partnerID, page: page) {
+        let keyHash = try req.requirePresentedKeyHash()
+        let (partnerID, page) = try await req.parametersOfSignedInRequest {
+            (try Self.userID(req, "user_id"), try PageRequest(from: req))
+        }
+        let discussions = req.discussions
+        if let read = try await discussions.directPage(readerKeyHash: keyHash, partnerID: partnerID, page: page) {
+            return read
+        }
+        let userID = try await req.signInWithPresentedKey().id
+        if let thread = try await discussions.directThread(userID: userID, partnerID: partnerID, page: page) {
             return thread
         }
         // Nothing between them: `[]` for a user, `404` for an id that names nobody.

@@ -13,11 +13,9 @@ struct Discussions: Sendable {
 
     // MARK: pages
 
-    /// An owner reads their conversation with guest `pseudo`; empty if that guest never wrote to them.
+    /// An owner reads their conversation with guest `pseudo`; empty if that guest never wrote to
+    /// them. (The usual page, nothing to mark read, is `guestPage(ownerKeyHash:...)`, one statement.)
     func guestThreadForOwner(ownerID: Int, pseudo: String, page: PageRequest) async throws -> MessagePage {
-        if let read = try await guestPageWithMarks(ownerID: ownerID, pseudo: pseudo, page: page) {
-            return read
-        }
         guard var session = try await guestSession(ownerID: ownerID, pseudo: pseudo) else { return .empty }
         if session.ownerUnread > 0 {
             session = try await markRead(session, by: .owner)
@@ -35,10 +33,8 @@ struct Discussions: Sendable {
     }
 
     /// A user reads their discussion with another user; nil if the two never wrote to each other.
+    /// (The usual page, nothing to mark read, is `directPage(readerKeyHash:...)`, one statement.)
     func directThread(userID: Int, partnerID: Int, page: PageRequest) async throws -> MessagePage? {
-        if let read = try await directPageWithMarks(userID: userID, partnerID: partnerID, page: page) {
-            return read
-        }
         let (low, high) = (min(userID, partnerID), max(userID, partnerID))
         var rows = try await bothSides(low, high)
         guard !rows.isEmpty else { return nil }
@@ -54,55 +50,72 @@ struct Discussions: Sendable {
         return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
     }
 
-    /// The usual page between two users, nothing unread for the reader, in one statement: both
-    /// sides' read marks and the reader's deletion mark ride along with the messages. Nil when it
-    /// cannot answer alone (an empty page, or something to mark read first): `directThread` then
-    /// reads the marks, marks read and reads the page as separate steps.
+    /// The usual page between two users, nothing unread for the reader, in one statement, signed
+    /// in by the reader's key (`SignInWithinStatement.swift`): the reader's id, both sides' read
+    /// marks and the reader's deletion mark ride along with the messages. Nil when it cannot
+    /// answer alone (a key that names no one, an empty page, something to mark read first): the
+    /// caller then signs in and calls `directThread`, which takes those as separate steps.
     ///
     /// On PostgreSQL each statement is a round trip and about 150 µs of qrconnect's CPU; a page
-    /// was three (sign-in, marks, messages). The subqueries have no reference to the row, so each
-    /// runs once per statement, by the unique (user_id, partner_id) index.
-    private func directPageWithMarks(userID: Int, partnerID: Int, page: PageRequest) async throws -> MessagePage? {
-        let (low, high) = (min(userID, partnerID), max(userID, partnerID))
-        let side = "FROM direct_conversations WHERE user_id = ? AND partner_id = ?"
-        let alongside = (
-            columns: "(SELECT unread \(side)) AS reader_unread, (SELECT read_up_to \(side)) AS reader_read_up_to, "
-                + "(SELECT read_up_to \(side)) AS partner_read_up_to",
-            binds: [FastQuery.Bind.int(userID), .int(partnerID), .int(userID), .int(partnerID), .int(partnerID), .int(userID)])
+    /// was three (sign-in, marks, messages). The named tables have no reference to the page's
+    /// rows, so each is read once per statement: the key by its unique index, each side by the
+    /// unique (user_id, partner_id) index, and the page is a range of `messages_direct_thread_idx`.
+    func directPage(readerKeyHash: String, partnerID: Int, page: PageRequest) async throws -> MessagePage? {
         let read = try await page.messages(
-            on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > COALESCE((SELECT cleared_up_to \(side)), 0)",
-            [.int(low), .int(high), .int(userID), .int(partnerID)], alongside: alongside
+            on: db, Self.directPageStatement(readerKeyHash: readerKeyHash, partnerID: partnerID, page: page)
         ) { row in
-            (unread: try row.optionalInt("reader_unread"), readUpTo: try row.optionalInt("reader_read_up_to"),
-             partnerReadUpTo: try row.optionalInt("partner_read_up_to"))
+            (readerID: try row.optionalInt("reader_id"), unread: try row.optionalInt("reader_unread"),
+             readUpTo: try row.optionalInt("reader_read_up_to"), partnerReadUpTo: try row.optionalInt("partner_read_up_to"))
         }
-        guard let marks = read.alongside, marks.unread == 0 else { return nil }
+        guard let marks = read.alongside, let readerID = marks.readerID, marks.unread == 0 else { return nil }
         return MessagePage(
-            read.messages, marks: .direct(userID, readUpTo: marks.readUpTo, partnerID, readUpTo: marks.partnerReadUpTo),
+            read.messages, marks: .direct(readerID, readUpTo: marks.readUpTo, partnerID, readUpTo: marks.partnerReadUpTo),
             hasOlder: read.hasOlder, of: page)
     }
 
+    static func directPageStatement(readerKeyHash: String, partnerID: Int, page: PageRequest) -> FastQuery {
+        page.statement(
+            with: (sql: "reader AS MATERIALIZED (SELECT user_id AS id FROM access_tokens WHERE token_hash = ?), "
+                + "mine AS MATERIALIZED (SELECT unread, read_up_to, cleared_up_to FROM direct_conversations "
+                + "WHERE user_id = (SELECT id FROM reader) AND partner_id = ?), "
+                + "theirs AS MATERIALIZED (SELECT read_up_to FROM direct_conversations WHERE user_id = ? AND partner_id = (SELECT id FROM reader))",
+                   binds: [.text(readerKeyHash), .int(partnerID), .int(partnerID)]),
+            in: "pair_low_id = (SELECT CASE WHEN id < ? THEN id ELSE ? END FROM reader) "
+                + "AND pair_high_id = (SELECT CASE WHEN id < ? THEN ? ELSE id END FROM reader) "
+                + "AND id > COALESCE((SELECT cleared_up_to FROM mine), 0)",
+            [.int(partnerID), .int(partnerID), .int(partnerID), .int(partnerID)],
+            alongside: "(SELECT id FROM reader) AS reader_id, (SELECT unread FROM mine) AS reader_unread, "
+                + "(SELECT read_up_to FROM mine) AS reader_read_up_to, (SELECT read_up_to FROM theirs) AS partner_read_up_to")
+    }
+
     /// The usual page of an owner's conversation with a guest, nothing unread for the owner, in
-    /// one statement, as `directPageWithMarks` does for two users: the session is found by the
-    /// unique (owner_id, pseudo) index, its marks ride along. Nil when it cannot answer alone.
-    private func guestPageWithMarks(ownerID: Int, pseudo: String, page: PageRequest) async throws -> MessagePage? {
-        let session = "FROM guest_sessions WHERE owner_id = ? AND pseudo = ?"
-        let key: [FastQuery.Bind] = [.int(ownerID), .text(pseudo)]
-        let alongside = (
-            columns: "(SELECT owner_unread \(session)) AS owner_unread, (SELECT owner_read_up_to \(session)) AS owner_read_up_to, "
-                + "(SELECT guest_read_up_to \(session)) AS guest_read_up_to",
-            binds: key + key + key)
+    /// one statement signed in by the owner's key, as `directPage` does for two users: the
+    /// session is found by the unique (owner_id, pseudo) index, its marks ride along. Nil when it
+    /// cannot answer alone: the caller then signs in and calls `guestThreadForOwner`.
+    func guestPage(ownerKeyHash: String, pseudo: String, page: PageRequest) async throws -> MessagePage? {
         let read = try await page.messages(
-            on: db, in: "guest_session_id = (SELECT id \(session))", key, alongside: alongside
+            on: db, Self.guestPageStatement(ownerKeyHash: ownerKeyHash, pseudo: pseudo, page: page)
         ) { row in
-            (unread: try row.optionalInt("owner_unread"), ownerReadUpTo: try row.optionalInt("owner_read_up_to"),
-             guestReadUpTo: try row.optionalInt("guest_read_up_to"))
+            (ownerID: try row.optionalInt("conversation_owner_id"), unread: try row.optionalInt("owner_unread"),
+             ownerReadUpTo: try row.optionalInt("owner_read_up_to"), guestReadUpTo: try row.optionalInt("guest_read_up_to"))
         }
-        guard let marks = read.alongside, marks.unread == 0 else { return nil }
+        guard let marks = read.alongside, let ownerID = marks.ownerID, marks.unread == 0 else { return nil }
         return MessagePage(
             read.messages,
             marks: .guestThread(ownerID: ownerID, ownerReadUpTo: marks.ownerReadUpTo ?? 0, guestReadUpTo: marks.guestReadUpTo ?? 0),
             hasOlder: read.hasOlder, of: page)
+    }
+
+    static func guestPageStatement(ownerKeyHash: String, pseudo: String, page: PageRequest) -> FastQuery {
+        page.statement(
+            with: (sql: "conversation AS MATERIALIZED (SELECT id, owner_id, owner_unread, owner_read_up_to, guest_read_up_to "
+                + "FROM guest_sessions WHERE owner_id = \(PresentedKeyUser.idSQL) AND pseudo = ?)",
+                   binds: [.text(ownerKeyHash), .text(pseudo)]),
+            in: "guest_session_id = (SELECT id FROM conversation)", [],
+            alongside: "(SELECT owner_id FROM conversation) AS conversation_owner_id, "
+                + "(SELECT owner_unread FROM conversation) AS owner_unread, "
+                + "(SELECT owner_read_up_to FROM conversation) AS owner_read_up_to, "
+                + "(SELECT guest_read_up_to FROM conversation) AS guest_read_up_to")
     }
 
     // MARK: marking read without reading (POST /api/chat/read/)

@@ -6,8 +6,11 @@ import Vapor
 struct Inbox: Sendable {
     let db: any Database
 
-    /// Guests who wrote to `ownerID`, most recent conversation first: one backward range of
-    /// `guest_sessions_owner_recent_idx`. Blocked guests leave the inbox (see `GET /api/chat/blocked/`).
+    /// Guests who wrote to the owner whose key hashes to `ownerKeyHash`, most recent conversation
+    /// first: one backward range of `guest_sessions_owner_recent_idx`. Blocked guests leave the
+    /// inbox (see `GET /api/chat/blocked/`). Signed in within the statement
+    /// (`SignInWithinStatement.swift`): a key that names no one finds an empty list, which the
+    /// caller tells from an empty inbox by signing in.
     ///
     /// With `withLastMessages`, each entry also carries its last message and unread count (what an
     /// inbox screen shows, `?include=conversations`); without, the answer is the summary's list of
@@ -21,34 +24,35 @@ struct Inbox: Sendable {
     /// `LATERAL` subquery that `OFFSET 0` keeps from being merged into a join; SQLite always looks
     /// rows up by key in a join like this one (and has no `LATERAL`). The outer `ORDER BY` sorts
     /// the hundred rows of the page, not the table.
-    func guestConversations(ownerID: Int, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
+    func guestConversations(ownerKeyHash: String, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
         let list = GuestConversationList.Builder(entries: limit, withLastMessages: withLastMessages)
         let sql = withLastMessages
             ? Self.guestConversationsSQL(onPostgres: (db as? any SQLDatabase)?.dialect.name == "postgresql")
             : Self.guestPseudonymsSQL
-        try await FastQuery(sql, [.int(ownerID), .int(limit)]).each(on: db) { row in
-            try list.add(row, ownerID: ownerID)
+        try await FastQuery(sql, [.text(ownerKeyHash), .int(limit)]).each(on: db) { row in
+            try list.add(row)
         }
         return list.finished()
     }
 
     /// The statement of `guestConversations` without last messages. A session always has one
     /// (it is created with its first); the test keeps both statements' lists the same.
+    /// Binds: the owner's key hash, the limit.
     static let guestPseudonymsSQL = """
         SELECT pseudo FROM guest_sessions
-        WHERE owner_id = ? AND blocked_at IS NULL AND last_message_id IS NOT NULL
+        WHERE owner_id = \(PresentedKeyUser.idSQL) AND blocked_at IS NULL AND last_message_id IS NOT NULL
         ORDER BY last_message_id DESC LIMIT ?
         """
 
-    /// The statement of `guestConversations`; its binds are the owner's id and the limit.
+    /// The statement of `guestConversations`; its binds are the owner's key hash and the limit.
     static func guestConversationsSQL(onPostgres: Bool) -> String {
         let lastMessage = onPostgres
             ? "CROSS JOIN LATERAL (SELECT \(StoredMessage.columnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m"
             : "JOIN messages m ON m.id = g.last_message_id"
         return """
-            SELECT g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(lastMessageColumns)
-            FROM (SELECT owner_unread, owner_read_up_to, guest_read_up_to, last_message_id FROM guest_sessions
-                  WHERE owner_id = ? AND blocked_at IS NULL
+            SELECT g.owner_id, g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(lastMessageColumns)
+            FROM (SELECT owner_id, owner_unread, owner_read_up_to, guest_read_up_to, last_message_id FROM guest_sessions
+                  WHERE owner_id = \(PresentedKeyUser.idSQL) AND blocked_at IS NULL
                   ORDER BY last_message_id DESC LIMIT ?) g
             \(lastMessage)
             ORDER BY g.last_message_id DESC
@@ -102,6 +106,8 @@ struct Inbox: Sendable {
 /// strings, copies and reference counting), then sorting them, was about a sixth of the inbox's CPU.
 struct GuestConversationList: AsyncResponseEncodable {
     let json: ByteBuffer
+    /// No entry: an empty inbox, or a key that names no one (`Inbox.guestConversations`).
+    let isEmpty: Bool
 
     func encodeResponse(for request: Request) async throws -> Response {
         var headers = HTTPHeaders()
@@ -113,7 +119,7 @@ struct GuestConversationList: AsyncResponseEncodable {
     final class Builder {
         private var pseudos: JSONWriter
         private var conversations: JSONWriter
-        private var isEmpty = true
+        private(set) var isEmpty = true
         private let withLastMessages: Bool
 
         init(entries: Int, withLastMessages: Bool) {
@@ -125,7 +131,7 @@ struct GuestConversationList: AsyncResponseEncodable {
 
         /// One row of `Inbox.guestPseudonymsSQL`, or of `Inbox.guestConversationsSQL`: the session's
         /// counts and marks, its last message.
-        func add(_ row: any ColumnReader, ownerID: Int) throws {
+        func add(_ row: any ColumnReader) throws {
             if !isEmpty {
                 pseudos.raw(",")
                 if withLastMessages { conversations.raw(",") }
@@ -135,7 +141,7 @@ struct GuestConversationList: AsyncResponseEncodable {
             guard withLastMessages else { return }
             conversations.raw("{\"pseudo\":"); try row.writeString("pseudo", to: &conversations)
             let marks = ReadMarks.guestThread(
-                ownerID: ownerID, ownerReadUpTo: try row.int("owner_read_up_to"), guestReadUpTo: try row.int("guest_read_up_to"))
+                ownerID: try row.int("owner_id"), ownerReadUpTo: try row.int("owner_read_up_to"), guestReadUpTo: try row.int("guest_read_up_to"))
             conversations.raw(",\"last_message\":"); try conversations.message(row: row, marks: marks)
             conversations.raw(",\"unread\":"); conversations.int(try row.int("owner_unread"))
             conversations.raw("}")
@@ -144,14 +150,14 @@ struct GuestConversationList: AsyncResponseEncodable {
         func finished() -> GuestConversationList {
             guard withLastMessages else {
                 pseudos.raw("]}")
-                return GuestConversationList(json: pseudos.buffer)
+                return GuestConversationList(json: pseudos.buffer, isEmpty: isEmpty)
             }
             pseudos.raw("],\"conversations\":[")
             conversations.raw("]}")
             var json = pseudos.buffer
             var rest = conversations.buffer
             json.writeBuffer(&rest)
-            return GuestConversationList(json: json)
+            return GuestConversationList(json: json, isEmpty: isEmpty)
         }
     }
 }

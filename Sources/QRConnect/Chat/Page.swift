@@ -45,23 +45,28 @@ struct PageRequest: Sendable {
     func messages(
         on db: any Database, in thread: String, _ binds: [FastQuery.Bind]
     ) async throws -> (messages: [StoredMessage], hasOlder: Bool) {
-        let page = try await messages(on: db, in: thread, binds, alongside: nil) { _ in () }
+        let page = try await messages(on: db, statement(in: thread, binds)) { _ in () }
         return (page.messages, page.hasOlder)
     }
 
-    /// The same page, with more of the discussion read by the same statement: `alongside` adds
-    /// columns to every row (scalar subqueries, with `?` for its binds, which come first), and
-    /// `readAlongside` reads them from the first row. Nil for them when the page is empty.
-    func messages<Alongside>(
-        on db: any Database, in thread: String, _ binds: [FastQuery.Bind],
-        alongside: (columns: String, binds: [FastQuery.Bind])?,
-        readAlongside: (any ColumnReader) throws -> Alongside
-    ) async throws -> (messages: [StoredMessage], hasOlder: Bool, alongside: Alongside?) {
-        var sql = "SELECT \(StoredMessage.columnList)"
+    /// The statement of this page: the newest `limit + 1` messages of `thread` before `before`.
+    ///
+    /// More of the discussion can be read by the same statement: `with` names tables
+    /// (`name AS (SELECT ...)`, with `?` for its binds) that `thread` and the columns may read,
+    /// and `alongside` adds columns to every row (scalar subqueries of those tables).
+    func statement(
+        with tables: (sql: String, binds: [FastQuery.Bind])? = nil,
+        in thread: String, _ binds: [FastQuery.Bind], alongside: String? = nil
+    ) -> FastQuery {
+        var sql = ""
         var allBinds: [FastQuery.Bind] = []
+        if let tables {
+            sql += "WITH \(tables.sql) "
+            allBinds += tables.binds
+        }
+        sql += "SELECT \(StoredMessage.columnList)"
         if let alongside {
-            sql += ", \(alongside.columns)"
-            allBinds += alongside.binds
+            sql += ", \(alongside)"
         }
         sql += " FROM messages WHERE \(thread)"
         allBinds += binds
@@ -71,8 +76,16 @@ struct PageRequest: Sendable {
         }
         sql += " ORDER BY id DESC LIMIT ?"
         allBinds.append(.int(limit + 1))
+        return FastQuery(sql, allBinds)
+    }
+
+    /// Runs this page's `statement`: its messages oldest first, whether older ones remain, and
+    /// what `readAlongside` reads from the first row (nil when the page is empty).
+    func messages<Alongside>(
+        on db: any Database, _ statement: FastQuery, readAlongside: (any ColumnReader) throws -> Alongside
+    ) async throws -> (messages: [StoredMessage], hasOlder: Bool, alongside: Alongside?) {
         var read: Alongside?
-        var messages = try await FastQuery(sql, allBinds).all(on: db) { row in
+        var messages = try await statement.all(on: db) { row in
             if read == nil { read = try readAlongside(row) }
             return try StoredMessage(columns: row)
         }

@@ -74,11 +74,16 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
+    /// Start-up is a debug build migrating its database while the rest of the suite runs on the
+    /// same two cores: the wait is generous, and each probe gives up soon so that one stalled
+    /// probe cannot use it all.
     private func waitUntilHealthy() async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var probe = URLRequest(url: URL(string: baseURL + "/healthz")!)
+        probe.timeoutInterval = 2
         while ContinuousClock.now < deadline {
             guard process.isRunning else { throw TestSetupError("server exited: \(log)") }
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: baseURL + "/healthz")!),
+            if let (_, response) = try? await URLSession.shared.data(for: probe),
                (response as? HTTPURLResponse)?.statusCode == 200 {
                 return
             }
