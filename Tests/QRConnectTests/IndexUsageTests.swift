@@ -65,6 +65,18 @@ import Testing
         }
     }
 
+    /// PostgreSQL's batch of sign-ins finds each key by its index (`PostgresSignIns`).
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
+    func aBatchOfSignInsFindsEachKeyByItsIndex() async throws {
+        let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
+        try await withTestApp(database) { app in
+            let statement = FastQuery(PostgresSignIns.lookupSQL, [.texts(["x", "y", "z"])])
+            let plan = try await Self.plan(of: statement, database: database, on: app.db)
+            #expect(plan.contains("access_tokens_token_hash_key"), "\(plan)")
+            #expect(!plan.contains("Seq Scan on access_tokens"), "\(plan)")
+        }
+    }
+
     /// The inbox's last messages are looked up one by one by primary key, never found by walking
     /// the messages table, even when the statistics predate most of the messages (PostgreSQL
     /// otherwise merges the two ranges, reading every message newer than the page's oldest).
@@ -141,13 +153,18 @@ import Testing
         }
     }
 
+    private static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
     private static func preparedPlan(of query: FastQuery, on db: any Database) async throws -> String {
         let sql = db as! any SQLDatabase
         try await sql.raw("PREPARE probe AS \(unsafeRaw: query.postgresSQL)").run()
         let binds = query.binds.map { bind -> String in
             switch bind {
             case .int(let value): String(value)
-            case .text(let value): "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+            case .text(let value): quoted(value)
+            case .texts(let values): "ARRAY[" + values.map(quoted).joined(separator: ", ") + "]"
             default: preconditionFailure("integer and text binds only")
             }
         }.joined(separator: ", ")

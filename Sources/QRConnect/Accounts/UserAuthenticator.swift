@@ -13,8 +13,16 @@ import Vapor
 /// one, so that it sees which route the request is for.)
 ///
 /// A plain (future-based) middleware: on SQLite the lookup is read right away (`FastQuery`'s
-/// direct path), so the request needs no task of its own here; elsewhere it waits in one.
+/// direct path), so the request needs no task of its own here. On PostgreSQL it waits in one,
+/// for its lookup in the next batch of sign-ins (`PostgresSignIns`).
 struct UserAuthenticator: Middleware {
+    /// PostgreSQL's batches of sign-ins; nil on SQLite.
+    let postgresSignIns: PostgresSignIns?
+
+    init(_ app: Application) {
+        postgresSignIns = app.config.database.isSQLite ? nil : PostgresSignIns { [unowned app] in app.currentLoopDatabase }
+    }
+
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         guard let header = request.headers.first(name: .authorization) else {
             return next.respond(to: request)
@@ -24,6 +32,13 @@ struct UserAuthenticator: Middleware {
             if request.route?.signsInItself == true {
                 request.presentedKeyHash = keyHash
                 return next.respond(to: request)
+            }
+            if let postgresSignIns {
+                return request.eventLoop.makeFutureWithTask {
+                    try await postgresSignIns.user(keyHash: keyHash)
+                }.flatMap { found in
+                    Self.signIn(request, found, next)
+                }
             }
             let query = Self.lookUp(keyHash: keyHash)
             if let rows = try query.allRightAway(on: request.database, Self.signedIn) {
@@ -73,7 +88,8 @@ struct UserAuthenticator: Middleware {
             """, [.text(keyHash)])
     }
 
-    private static func signedIn(_ row: any ColumnReader) throws -> (tokenID: Int, user: SignedInUser) {
+    /// A row of the lookup (or of `PostgresSignIns`'): the key's id and its user.
+    static func signedIn(_ row: any ColumnReader) throws -> (tokenID: Int, user: SignedInUser) {
         (try row.int("token_id"), SignedInUser(
             id: try row.int("id"), username: try row.string("username"), displayName: try row.string("display_name"),
             passwordHash: try row.string("password_hash")))

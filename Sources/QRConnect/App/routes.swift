@@ -6,7 +6,7 @@ import Vapor
 /// Every route signs its request in from its `Authorization` header (`UserAuthenticator`, a route
 /// middleware so that it sees which route it is on: some sign in within their own statement).
 func routes(_ app: Application) throws {
-    let signingIn = app.grouped(UserAuthenticator())
+    let signingIn = app.grouped(UserAuthenticator(app))
     try signingIn.register(collection: HealthController())   // GET /healthz
     try signingIn.register(collection: AccountsController()) // /api/auth/{register,login,logout,me}
     try signingIn.register(collection: AccountDataController()) // GET /api/auth/me/export, DELETE /api/auth/me
