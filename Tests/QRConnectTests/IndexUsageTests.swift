@@ -65,6 +65,63 @@ import Testing
         }
     }
 
+    /// A page whose statement finds its own thread (the reader signed in by it) is planned
+    /// without knowing which thread: it must still be a range of the thread's index, never a
+    /// backward walk of the primary key through the newer messages of other conversations.
+    @Test(arguments: TestDatabase.all)
+    func aSignedInPageIsARangeOfItsThreadsIndexWhateverCameAfter(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup: a discussion between two users (20 000 messages) and a guest conversation
+            // (3 000), then 5 000 newer guest messages elsewhere; statistics gathered. Each
+            // thread's own messages are then most of the table, but none of its newest.
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("INSERT INTO users (username, username_key, password_hash, display_name) VALUES ('o', 'o', 'x', 'O'), ('p', 'p', 'x', 'P')").run()
+            let ids = try await sql.raw("SELECT id FROM users ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+            try await sql.raw("INSERT INTO access_tokens (user_id, token_hash) VALUES (\(bind: ids[0]), 'owner-key')").run()
+            try await sql.raw("""
+                INSERT INTO guest_sessions (owner_id, token_hash, pseudo, owner_unread, guest_unread, owner_read_up_to, guest_read_up_to)
+                VALUES (\(bind: ids[0]), 't1', 'Renard', 0, 0, 0, 0), (\(bind: ids[1]), 't2', 'Loup', 0, 0, 0, 0)
+                """).run()
+            let sessions = try await sql.raw("SELECT id FROM guest_sessions ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+            try await sql.raw("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                INSERT INTO messages (sender_id, receiver_id, pair_low_id, pair_high_id, sender_name, content)
+                SELECT \(bind: ids[0]), \(bind: ids[1]), \(bind: ids[0]), \(bind: ids[1]), 'O', 'x' FROM n
+                """).run()
+            for (session, count) in [(sessions[0], 3_000), (sessions[1], 5_000)] {
+                try await sql.raw("""
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(unsafeRaw: String(count)))
+                    INSERT INTO messages (receiver_id, guest_session_id, sender_name, pseudo, content)
+                    SELECT \(bind: ids[0]), \(bind: session), 'G', 'G', 'x' FROM n
+                    """).run()
+            }
+            try await sql.raw("ANALYZE messages").run()
+            let statements = [
+                (Discussions.directPageStatement(readerKeyHash: "owner-key", partnerID: ids[1], page: PageRequest(limit: 50)),
+                 "messages_direct_thread_idx"),
+                (Discussions.guestPageStatement(ownerKeyHash: "owner-key", pseudo: "Renard", page: PageRequest(limit: 50)),
+                 "messages_guest_thread_idx"),
+                // ...and the pages read after marking read, which know their thread
+                (PageRequest(limit: 50).statement(of: .direct(low: .value(ids[0]), high: .value(ids[1]), after: .value(0))),
+                 "messages_direct_thread_idx"),
+                (PageRequest(limit: 50).statement(of: .guest(session: .value(sessions[0]))), "messages_guest_thread_idx"),
+            ]
+
+            for (statement, index) in statements {
+                // act
+                var plans = [try await Self.plan(of: statement, database: database, on: app.db, steerAwayFromScans: false)]
+                if !database.isSQLite { plans.append(try await Self.genericPlan(of: statement, on: app.db)) }
+
+                // check
+                for plan in plans {
+                    #expect(plan.contains(index), "\(plan)")
+                    #expect(!plan.contains("messages_pkey") && !plan.contains("Sort") && !plan.contains("TEMP B-TREE")
+                            && !plan.contains("Seq Scan on messages") && !plan.contains("SCAN messages"), "\(plan)")
+                }
+            }
+        }
+    }
+
     /// PostgreSQL's batch of sign-ins finds each key by its index (`PostgresSignIns`).
     @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
     func aBatchOfSignInsFindsEachKeyByItsIndex() async throws {
@@ -141,14 +198,18 @@ import Testing
 
     /// The plan of a `FastQuery` as the service runs it: on SQLite with its binds; on PostgreSQL
     /// prepared as `PostgresStatements` prepares it, steered away from scans as `plan(of:)` is.
-    static func plan(of query: FastQuery, database: TestDatabase, on db: any Database) async throws -> String {
+    static func plan(
+        of query: FastQuery, database: TestDatabase, on db: any Database, steerAwayFromScans: Bool = true
+    ) async throws -> String {
         if database.isSQLite {
             let rows = try await (db as! any SQLiteDatabase).query("EXPLAIN QUERY PLAN " + query.sql, query.binds.map(\.sqliteData))
             return rows.compactMap { $0.column("detail")?.string }.joined(separator: " | ")
         }
         return try await db.transaction { db in
-            try await (db as! any SQLDatabase).raw("SET LOCAL enable_seqscan = off").run()
-            try await (db as! any SQLDatabase).raw("SET LOCAL enable_bitmapscan = off").run()
+            if steerAwayFromScans {
+                try await (db as! any SQLDatabase).raw("SET LOCAL enable_seqscan = off").run()
+                try await (db as! any SQLDatabase).raw("SET LOCAL enable_bitmapscan = off").run()
+            }
             return try await preparedPlan(of: query, on: db)
         }
     }

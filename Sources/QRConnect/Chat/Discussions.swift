@@ -46,7 +46,7 @@ struct Discussions: Sendable {
             partnerID, readUpTo: rows.first { $0.userID == partnerID }?.readUpTo)
         let clearedUpTo = rows.first { $0.userID == userID }?.clearedUpTo ?? 0
         let (messages, hasOlder) = try await page.messages(
-            on: db, in: "pair_low_id = ? AND pair_high_id = ? AND id > ?", [.int(low), .int(high), .int(clearedUpTo)])
+            on: db, of: .direct(low: .value(low), high: .value(high), after: .value(clearedUpTo)))
         return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
     }
 
@@ -75,15 +75,15 @@ struct Discussions: Sendable {
 
     static func directPageStatement(readerKeyHash: String, partnerID: Int, page: PageRequest) -> FastQuery {
         page.statement(
-            with: (sql: "reader AS MATERIALIZED (SELECT user_id AS id FROM access_tokens WHERE token_hash = ?), "
+            with: (sql: "reader AS MATERIALIZED (SELECT user_id AS id, CASE WHEN user_id < ? THEN user_id ELSE ? END AS low, "
+                + "CASE WHEN user_id < ? THEN ? ELSE user_id END AS high FROM access_tokens WHERE token_hash = ?), "
                 + "mine AS MATERIALIZED (SELECT unread, read_up_to, cleared_up_to FROM direct_conversations "
                 + "WHERE user_id = (SELECT id FROM reader) AND partner_id = ?), "
                 + "theirs AS MATERIALIZED (SELECT read_up_to FROM direct_conversations WHERE user_id = ? AND partner_id = (SELECT id FROM reader))",
-                   binds: [.text(readerKeyHash), .int(partnerID), .int(partnerID)]),
-            in: "pair_low_id = (SELECT CASE WHEN id < ? THEN id ELSE ? END FROM reader) "
-                + "AND pair_high_id = (SELECT CASE WHEN id < ? THEN ? ELSE id END FROM reader) "
-                + "AND id > COALESCE((SELECT cleared_up_to FROM mine), 0)",
-            [.int(partnerID), .int(partnerID), .int(partnerID), .int(partnerID)],
+                   binds: [.int(partnerID), .int(partnerID), .int(partnerID), .int(partnerID), .text(readerKeyHash),
+                           .int(partnerID), .int(partnerID)]),
+            of: .direct(low: .sql("(SELECT low FROM reader)"), high: .sql("(SELECT high FROM reader)"),
+                        after: .sql("COALESCE((SELECT cleared_up_to FROM mine), 0)")),
             alongside: "(SELECT id FROM reader) AS reader_id, (SELECT unread FROM mine) AS reader_unread, "
                 + "(SELECT read_up_to FROM mine) AS reader_read_up_to, (SELECT read_up_to FROM theirs) AS partner_read_up_to")
     }
@@ -111,7 +111,7 @@ struct Discussions: Sendable {
             with: (sql: "conversation AS MATERIALIZED (SELECT id, owner_id, owner_unread, owner_read_up_to, guest_read_up_to "
                 + "FROM guest_sessions WHERE owner_id = \(PresentedKeyUser.idSQL) AND pseudo = ?)",
                    binds: [.text(ownerKeyHash), .text(pseudo)]),
-            in: "guest_session_id = (SELECT id FROM conversation)", [],
+            of: .guest(session: .sql("(SELECT id FROM conversation)")),
             alongside: "(SELECT owner_id FROM conversation) AS conversation_owner_id, "
                 + "(SELECT owner_unread FROM conversation) AS owner_unread, "
                 + "(SELECT owner_read_up_to FROM conversation) AS owner_read_up_to, "
@@ -159,7 +159,7 @@ struct Discussions: Sendable {
     private func guestThreadPage(_ session: GuestThread, page: PageRequest) async throws -> MessagePage {
         let sessionID = session.id
         let marks = ReadMarks.guestThread(session)
-        let (messages, hasOlder) = try await page.messages(on: db, in: "guest_session_id = ?", [.int(sessionID)])
+        let (messages, hasOlder) = try await page.messages(on: db, of: .guest(session: .value(sessionID)))
         return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
     }
 
