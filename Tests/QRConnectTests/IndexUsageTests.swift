@@ -134,6 +134,18 @@ import Testing
         }
     }
 
+    /// ...and its batch of guest checks each owner's tags and each token's session by theirs.
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
+    func aBatchOfGuestChecksReadsEachByItsIndexes() async throws {
+        let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
+        try await withTestApp(database) { app in
+            let statement = FastQuery(GuestSendCheck.batchSQL, [.ints([1, 2]), .uuids([nil, UUID()]), .texts(["x", nil])])
+            let plan = try await Self.plan(of: statement, database: database, on: app.db)
+            #expect(plan.contains("qr_codes_owner_idx") && plan.contains("guest_sessions_token_owner_key"), "\(plan)")
+            #expect(!plan.contains("Seq Scan on qr_codes") && !plan.contains("Seq Scan on guest_sessions"), "\(plan)")
+        }
+    }
+
     /// The inbox's last messages are looked up one by one by primary key, never found by walking
     /// the messages table, even when the statistics predate most of the messages (PostgreSQL
     /// otherwise merges the two ranges, reading every message newer than the page's oldest).
@@ -214,6 +226,11 @@ import Testing
         }
     }
 
+    /// `'{a,NULL,b}'`, which takes the type of the parameter it is given for.
+    private static func arrayLiteral(_ elements: [String?]) -> String {
+        quoted("{" + elements.map { $0 ?? "NULL" }.joined(separator: ",") + "}")
+    }
+
     private static func quoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
@@ -225,7 +242,9 @@ import Testing
             switch bind {
             case .int(let value): String(value)
             case .text(let value): quoted(value)
-            case .texts(let values): "ARRAY[" + values.map(quoted).joined(separator: ", ") + "]"
+            case .texts(let values): arrayLiteral(values.map { $0.map { "\"\($0)\"" } })
+            case .ints(let values): arrayLiteral(values.map(String.init))
+            case .uuids(let values): arrayLiteral(values.map { $0?.uuidString })
             default: preconditionFailure("integer and text binds only")
             }
         }.joined(separator: ", ")

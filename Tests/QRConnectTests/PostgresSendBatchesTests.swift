@@ -112,4 +112,35 @@ struct PostgresSendBatchesTests {
             #expect(try row.decode(column: "last_message_id", as: Int.self) == second.messageID)
         }
     }
+
+    /// What guests' sends read first, several in one statement: each item gets its own owner's
+    /// tag switches and its own token's session.
+    @Test func aBatchOfGuestChecksAnswersEachItemAlone() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup: alice with two tags, one paused, and a guest who wrote to her; bob with none
+            let (alice, car) = try await app.ownerWithTag("alice")
+            let keys = try await app.mintCode()
+            _ = try await app.post("/api/auth/scan-qr/", ["token": keys.uuidString], token: alice.token)
+            let bob = try await app.register("bob")
+            let sent = try await app.guestSend(to: alice.id, "hello", as: "Renard")
+            let token = try #require(sent.object["guest_token"] as? String)
+            try #require(try await app.request(.PATCH, "/api/tags/\(car)/", json: ["paused": true], token: alice.token).status == .ok)
+            let hash = SecretToken.hash(token)
+
+            // act
+            let outcomes = await PostgresSendBatches.check([
+                .init(ownerID: alice.id, tag: nil, tokenHash: hash),
+                .init(ownerID: alice.id, tag: car, tokenHash: nil),
+                .init(ownerID: bob.id, tag: nil, tokenHash: hash),
+                .init(ownerID: alice.id, tag: keys, tokenHash: SecretToken.hash("never-issued-token-0000")),
+            ], on: app.app.db)
+
+            // check
+            let checks = try outcomes.map { try $0.get() }
+            #expect(checks.map(\.guestsMayWrite) == [true, false, true, true])
+            #expect(checks[0].session?.pseudo == "Renard")
+            #expect(checks[0].session?.ownerID == alice.id && checks[0].session?.isBlocked == false)
+            #expect(checks[1].session == nil && checks[2].session == nil && checks[3].session == nil)
+        }
+    }
 }

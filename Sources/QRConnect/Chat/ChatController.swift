@@ -40,7 +40,8 @@ struct ChatController: RouteCollection {
             let ownerID = try body.requireReceiver()
             let presentedToken = GuestIdentity.presentedToken(req)
             let check = try await GuestSendCheck.read(
-                ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database)
+                ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database,
+                batches: req.application.writer.postgresSends)
             guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
             try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
             sent = try await store.sendFromGuest(

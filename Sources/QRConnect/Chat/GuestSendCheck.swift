@@ -13,7 +13,14 @@ struct GuestSendCheck: Sendable {
     /// Nil when the guest presented no token, or one with no session with this owner.
     let session: GuestSessionRef?
 
-    static func read(ownerID: Int, tag: UUID?, tokenHash: String?, on db: any Database) async throws -> GuestSendCheck {
+    /// On PostgreSQL (`batches`) the checks of the guests' sends that arrive together are read in
+    /// one statement (`PostgresSendBatches.check`).
+    static func read(
+        ownerID: Int, tag: UUID?, tokenHash: String?, on db: any Database, batches: PostgresSendBatches?
+    ) async throws -> GuestSendCheck {
+        if let batches {
+            return try await batches.check(.init(ownerID: ownerID, tag: tag, tokenHash: tokenHash))
+        }
         guard let tokenHash else {
             let mayWrite = try await TagAvailability.guestsMayWrite(to: ownerID, through: tag, on: db)
             return GuestSendCheck(guestsMayWrite: mayWrite, session: nil)
@@ -31,4 +38,14 @@ struct GuestSendCheck: Sendable {
         }
         return check ?? GuestSendCheck(guestsMayWrite: true, session: nil)
     }
+
+    /// The checks of several sends in one statement, on PostgreSQL: each item's row, named by its
+    /// 1-based position. Binds: the owners, the tags (NULL for none) and the tokens' hashes (NULL
+    /// for none), as arrays.
+    static let batchSQL = """
+        SELECT k.item, tag_counts.*, token_session.*
+        FROM unnest(?, ?, ?) WITH ORDINALITY AS k(owner_id, tag, token_hash, item)
+        CROSS JOIN LATERAL (\(TagAvailability.countsSQL(owner: "k.owner_id", tag: "k.tag"))) AS tag_counts
+        LEFT JOIN LATERAL (\(GuestSessionRef.lookupSQL(tokenHash: "k.token_hash", ownerID: "k.owner_id"))) AS token_session ON true
+        """
 }

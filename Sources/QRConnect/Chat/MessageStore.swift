@@ -307,10 +307,15 @@ struct GuestSessionRef: Sendable {
 extension GuestSessionRef {
     /// The session a token (first bind) holds with an owner (second), by the unique index on
     /// both; columns `session_id`, `pseudo`, `blocked`.
-    static let lookupSQL = """
-        SELECT id AS session_id, pseudo, CASE WHEN blocked_at IS NULL THEN 0 ELSE 1 END AS blocked
-        FROM guest_sessions WHERE token_hash = ? AND owner_id = ?
+    static let lookupSQL = lookupSQL(tokenHash: "?", ownerID: "?")
+
+    /// The same, for the token's hash and the owner given as SQL.
+    static func lookupSQL(tokenHash: String, ownerID: String) -> String {
         """
+        SELECT id AS session_id, pseudo, CASE WHEN blocked_at IS NULL THEN 0 ELSE 1 END AS blocked
+        FROM guest_sessions WHERE token_hash = \(tokenHash) AND owner_id = \(ownerID)
+        """
+    }
 
     /// A row of `lookupSQL`, or of a statement that joins it and found no session (nil).
     init?(_ row: any ColumnReader, ownerID: Int, tokenHash: String) throws {

@@ -22,8 +22,9 @@ struct FastQuery: Sendable {
         case null
         /// Arrays, for PostgreSQL's batch functions only (SQLite has no array type).
         case ints([Int])
-        case texts([String])
+        case texts([String?])
         case dates([Date])
+        case uuids([UUID?])
 
         static func optional(_ value: Int?) -> Bind { value.map(Bind.int) ?? .null }
         static func optional(_ value: String?) -> Bind { value.map(Bind.text) ?? .null }
@@ -125,14 +126,14 @@ extension FastQuery.Bind {
         case .date(let value): value.sqliteData ?? .null // what Fluent's SQLite encoder writes for a Date
         case .uuid(let value): .text(value.uuidString) // likewise for a UUID (its Encodable form)
         case .null: .null
-        case .ints, .texts, .dates: preconditionFailure("SQLite has no arrays: \(self) is bound on PostgreSQL only")
+        case .ints, .texts, .dates, .uuids: preconditionFailure("SQLite has no arrays: \(self) is bound on PostgreSQL only")
         }
     }
 }
 
 extension FastQuery.Bind {
     /// Encoded as PostgresNIO encodes the Swift value: `int8`, `text`, `timestamptz`, `uuid`, and
-    /// arrays of the first three.
+    /// arrays of each (of texts and UUIDs, with NULLs).
     var postgresData: PostgresData {
         switch self {
         case .int(let value): PostgresData(int: value)
@@ -141,8 +142,9 @@ extension FastQuery.Bind {
         case .uuid(let value): PostgresData(uuid: value)
         case .null: .null
         case .ints(let values): PostgresData(array: values.map { PostgresData(int: $0) }, elementType: .int8)
-        case .texts(let values): PostgresData(array: values.map { PostgresData(string: $0) }, elementType: .text)
+        case .texts(let values): PostgresData(array: values.map { $0.map { PostgresData(string: $0) } }, elementType: .text)
         case .dates(let values): PostgresData(array: values.map { PostgresData(date: $0) }, elementType: .timestamptz)
+        case .uuids(let values): PostgresData(array: values.map { $0.map { PostgresData(uuid: $0) } }, elementType: .uuid)
         }
     }
 
@@ -157,6 +159,7 @@ extension FastQuery.Bind {
         case .ints: "int8[]"
         case .texts: "text[]"
         case .dates: "timestamptz[]"
+        case .uuids: "uuid[]"
         }
     }
 }

@@ -19,10 +19,15 @@ enum TagAvailability {
     /// (Without a tag the named count is a constant: a NULL bind compared with a UUID column
     /// has no type PostgreSQL can infer.)
     static func countsSQL(through tag: UUID?) -> String {
-        let named = tag == nil ? "0" : "COUNT(CASE WHEN token = ? THEN paused_at END)"
+        countsSQL(owner: "?", tag: tag == nil ? nil : "?")
+    }
+
+    /// The same, for the owner and the tag given as SQL (a NULL tag counts no named pause).
+    static func countsSQL(owner: String, tag: String?) -> String {
+        let named = tag.map { "COUNT(CASE WHEN token = \($0) THEN paused_at END)" } ?? "0"
         return """
             SELECT COUNT(*) AS tags, COUNT(paused_at) AS paused, \(named) AS named_paused
-            FROM qr_codes WHERE owner_id = ?
+            FROM qr_codes WHERE owner_id = \(owner)
             """
     }
 
