@@ -75,9 +75,7 @@ import Testing
             // (3 000), then 5 000 newer guest messages elsewhere; statistics gathered. Each
             // thread's own messages are then most of the table, but none of its newest.
             let sql = app.db as! any SQLDatabase
-            try await sql.raw("INSERT INTO users (username, username_key, password_hash, display_name) VALUES ('o', 'o', 'x', 'O'), ('p', 'p', 'x', 'P')").run()
-            let ids = try await sql.raw("SELECT id FROM users ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
-            try await sql.raw("INSERT INTO access_tokens (user_id, token_hash) VALUES (\(bind: ids[0]), 'owner-key')").run()
+            let ids = try await Self.twoUsers(on: sql)
             try await sql.raw("""
                 INSERT INTO guest_sessions (owner_id, token_hash, pseudo, owner_unread, guest_unread, owner_read_up_to, guest_read_up_to)
                 VALUES (\(bind: ids[0]), 't1', 'Renard', 0, 0, 0, 0), (\(bind: ids[1]), 't2', 'Loup', 0, 0, 0, 0)
@@ -155,8 +153,7 @@ import Testing
             // setup: one owner's 300 guest conversations, statistics gathered, then 20 000 newer
             // messages elsewhere that the statistics have not seen
             let sql = app.db as! any SQLDatabase
-            try await sql.raw("INSERT INTO users (username, username_key, password_hash, display_name) VALUES ('o', 'o', 'x', 'O'), ('p', 'p', 'x', 'P')").run()
-            let ids = try await sql.raw("SELECT id FROM users ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+            let ids = try await Self.twoUsers(on: sql)
             for guest in 1...300 {
                 try await sql.raw("""
                     INSERT INTO guest_sessions (owner_id, token_hash, pseudo, owner_unread, guest_unread, owner_read_up_to, guest_read_up_to)
@@ -167,7 +164,6 @@ import Testing
                     SELECT \(bind: ids[0]), id, pseudo, pseudo, 'hello' FROM guest_sessions WHERE pseudo = \(bind: "g\(guest)")
                     """).run()
             }
-            try await sql.raw("INSERT INTO access_tokens (user_id, token_hash) VALUES (\(bind: ids[0]), 'owner-key')").run()
             try await sql.raw("UPDATE guest_sessions SET last_message_id = (SELECT max(id) FROM messages m WHERE m.guest_session_id = guest_sessions.id)").run()
             // (These two tables only: other tests' schemas come and go on the same server.)
             try await sql.raw("ANALYZE guest_sessions").run()
@@ -197,6 +193,15 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Users `o` and `p`, written straight into the tables; `o` signs in with the key whose hash
+    /// is `owner-key`. Their ids, in that order.
+    static func twoUsers(on sql: any SQLDatabase) async throws -> [Int] {
+        try await sql.raw("INSERT INTO users (username, username_key, password_hash, display_name) VALUES ('o', 'o', 'x', 'O'), ('p', 'p', 'x', 'P')").run()
+        let ids = try await sql.raw("SELECT id FROM users ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) }
+        try await sql.raw("INSERT INTO access_tokens (user_id, token_hash) VALUES (\(bind: ids[0]), 'owner-key')").run()
+        return ids
     }
 
     /// PostgreSQL's generic plan of a `FastQuery` prepared as `PostgresStatements` prepares it
