@@ -28,12 +28,12 @@ import Testing
     /// The page statements the service runs, signed in by the reader's key, with their binds:
     /// between two users with both sides' marks, and an owner's page of a guest conversation
     /// with the session's marks (`Discussions.directPageStatement`, `guestPageStatement`).
-    static let pageStatements: [(statement: FastQuery, index: String)] = [
-        (Discussions.directPageStatement(readerKeyHash: "x", partnerID: 2, page: PageRequest(before: 1000)),
+    static func pageStatements(_ database: TestDatabase) -> [(statement: FastQuery, index: String)] { [
+        (Discussions.directPageStatement(readerKeyHash: "x", partnerID: 2, page: PageRequest(before: 1000), onPostgres: !database.isSQLite),
          "messages_direct_thread_idx"),
-        (Discussions.guestPageStatement(ownerKeyHash: "x", pseudo: "Renard", page: PageRequest(before: 1000)),
+        (Discussions.guestPageStatement(ownerKeyHash: "x", pseudo: "Renard", page: PageRequest(before: 1000), onPostgres: !database.isSQLite),
          "messages_guest_thread_idx"),
-    ]
+    ] }
 
     /// The statement `Inbox.guestConversations` runs, its binds written in: a page of 100.
     static func inboxQuery(_ database: TestDatabase, ownerKeyHash: String) -> String {
@@ -55,7 +55,7 @@ import Testing
                 // "TEMP B-TREE", PostgreSQL's "Sort") that the index does not give the order.
                 #expect(!plan.contains("Seq Scan") && !plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "\(plan)")
             }
-            for (statement, index) in Self.pageStatements {
+            for (statement, index) in Self.pageStatements(database) {
                 let plan = try await Self.plan(of: statement, database: database, on: app.db)
                 #expect(plan.contains(index), "\(statement.sql)\nplan: \(plan)")
                 #expect(plan.contains("access_tokens_token_hash_key") || plan.contains("sqlite_autoindex_access_tokens_"), "\(plan)")
@@ -94,15 +94,16 @@ import Testing
                     """).run()
             }
             try await sql.raw("ANALYZE messages").run()
+            let onPostgres = !database.isSQLite
             let statements = [
-                (Discussions.directPageStatement(readerKeyHash: "owner-key", partnerID: ids[1], page: PageRequest(limit: 50)),
+                (Discussions.directPageStatement(readerKeyHash: "owner-key", partnerID: ids[1], page: PageRequest(limit: 50), onPostgres: onPostgres),
                  "messages_direct_thread_idx"),
-                (Discussions.guestPageStatement(ownerKeyHash: "owner-key", pseudo: "Renard", page: PageRequest(limit: 50)),
+                (Discussions.guestPageStatement(ownerKeyHash: "owner-key", pseudo: "Renard", page: PageRequest(limit: 50), onPostgres: onPostgres),
                  "messages_guest_thread_idx"),
                 // ...and the pages read after marking read, which know their thread
-                (PageRequest(limit: 50).statement(of: .direct(low: .value(ids[0]), high: .value(ids[1]), after: .value(0))),
+                (PageRequest(limit: 50).statement(of: .direct(low: .value(ids[0]), high: .value(ids[1]), after: .value(0)), onPostgres: onPostgres),
                  "messages_direct_thread_idx"),
-                (PageRequest(limit: 50).statement(of: .guest(session: .value(sessions[0]))), "messages_guest_thread_idx"),
+                (PageRequest(limit: 50).statement(of: .guest(session: .value(sessions[0])), onPostgres: onPostgres), "messages_guest_thread_idx"),
             ]
 
             for (statement, index) in statements {

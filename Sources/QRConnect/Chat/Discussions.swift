@@ -62,7 +62,7 @@ struct Discussions: Sendable {
     /// unique (user_id, partner_id) index, and the page is a range of `messages_direct_thread_idx`.
     func directPage(readerKeyHash: String, partnerID: Int, page: PageRequest) async throws -> MessagePage? {
         let read = try await page.messages(
-            on: db, Self.directPageStatement(readerKeyHash: readerKeyHash, partnerID: partnerID, page: page)
+            on: db, Self.directPageStatement(readerKeyHash: readerKeyHash, partnerID: partnerID, page: page, onPostgres: db.isPostgres)
         ) { row in
             (readerID: try row.optionalInt("reader_id"), unread: try row.optionalInt("reader_unread"),
              readUpTo: try row.optionalInt("reader_read_up_to"), partnerReadUpTo: try row.optionalInt("partner_read_up_to"))
@@ -73,17 +73,18 @@ struct Discussions: Sendable {
             hasOlder: read.hasOlder, of: page)
     }
 
-    static func directPageStatement(readerKeyHash: String, partnerID: Int, page: PageRequest) -> FastQuery {
+    static func directPageStatement(readerKeyHash: String, partnerID: Int, page: PageRequest, onPostgres: Bool) -> FastQuery {
         page.statement(
-            with: (sql: "reader AS MATERIALIZED (SELECT user_id AS id, CASE WHEN user_id < ? THEN user_id ELSE ? END AS low, "
+            with: (sql: "reader AS (SELECT user_id AS id, CASE WHEN user_id < ? THEN user_id ELSE ? END AS low, "
                 + "CASE WHEN user_id < ? THEN ? ELSE user_id END AS high FROM access_tokens WHERE token_hash = ?), "
-                + "mine AS MATERIALIZED (SELECT unread, read_up_to, cleared_up_to FROM direct_conversations "
+                + "mine AS (SELECT unread, read_up_to, cleared_up_to FROM direct_conversations "
                 + "WHERE user_id = (SELECT id FROM reader) AND partner_id = ?), "
-                + "theirs AS MATERIALIZED (SELECT read_up_to FROM direct_conversations WHERE user_id = ? AND partner_id = (SELECT id FROM reader))",
+                + "theirs AS (SELECT read_up_to FROM direct_conversations WHERE user_id = ? AND partner_id = (SELECT id FROM reader))",
                    binds: [.int(partnerID), .int(partnerID), .int(partnerID), .int(partnerID), .text(readerKeyHash),
                            .int(partnerID), .int(partnerID)]),
             of: .direct(low: .sql("(SELECT low FROM reader)"), high: .sql("(SELECT high FROM reader)"),
                         after: .sql("COALESCE((SELECT cleared_up_to FROM mine), 0)")),
+            onPostgres: onPostgres,
             alongside: "(SELECT id FROM reader) AS reader_id, (SELECT unread FROM mine) AS reader_unread, "
                 + "(SELECT read_up_to FROM mine) AS reader_read_up_to, (SELECT read_up_to FROM theirs) AS partner_read_up_to")
     }
@@ -94,7 +95,7 @@ struct Discussions: Sendable {
     /// cannot answer alone: the caller then signs in and calls `guestThreadForOwner`.
     func guestPage(ownerKeyHash: String, pseudo: String, page: PageRequest) async throws -> MessagePage? {
         let read = try await page.messages(
-            on: db, Self.guestPageStatement(ownerKeyHash: ownerKeyHash, pseudo: pseudo, page: page)
+            on: db, Self.guestPageStatement(ownerKeyHash: ownerKeyHash, pseudo: pseudo, page: page, onPostgres: db.isPostgres)
         ) { row in
             (ownerID: try row.optionalInt("conversation_owner_id"), unread: try row.optionalInt("owner_unread"),
              ownerReadUpTo: try row.optionalInt("owner_read_up_to"), guestReadUpTo: try row.optionalInt("guest_read_up_to"))
@@ -106,12 +107,12 @@ struct Discussions: Sendable {
             hasOlder: read.hasOlder, of: page)
     }
 
-    static func guestPageStatement(ownerKeyHash: String, pseudo: String, page: PageRequest) -> FastQuery {
+    static func guestPageStatement(ownerKeyHash: String, pseudo: String, page: PageRequest, onPostgres: Bool) -> FastQuery {
         page.statement(
-            with: (sql: "conversation AS MATERIALIZED (SELECT id, owner_id, owner_unread, owner_read_up_to, guest_read_up_to "
+            with: (sql: "conversation AS (SELECT id, owner_id, owner_unread, owner_read_up_to, guest_read_up_to "
                 + "FROM guest_sessions WHERE owner_id = \(PresentedKeyUser.idSQL) AND pseudo = ?)",
                    binds: [.text(ownerKeyHash), .text(pseudo)]),
-            of: .guest(session: .sql("(SELECT id FROM conversation)")),
+            of: .guest(session: .sql("(SELECT id FROM conversation)")), onPostgres: onPostgres,
             alongside: "(SELECT owner_id FROM conversation) AS conversation_owner_id, "
                 + "(SELECT owner_unread FROM conversation) AS owner_unread, "
                 + "(SELECT owner_read_up_to FROM conversation) AS owner_read_up_to, "

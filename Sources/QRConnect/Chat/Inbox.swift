@@ -27,7 +27,7 @@ struct Inbox: Sendable {
     func guestConversations(ownerKeyHash: String, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
         let list = GuestConversationList.Builder(entries: limit, withLastMessages: withLastMessages)
         let sql = withLastMessages
-            ? Self.guestConversationsSQL(onPostgres: (db as? any SQLDatabase)?.dialect.name == "postgresql")
+            ? Self.guestConversationsSQL(onPostgres: db.isPostgres)
             : Self.guestPseudonymsSQL
         try await FastQuery(sql, [.text(ownerKeyHash), .int(limit)]).each(on: db) { row in
             try list.add(row)

@@ -283,3 +283,10 @@ private final class PostgresColumns: ColumnReader {
     func optionalString(_ column: String) throws -> String? { try cell(column).decode(String?.self) }
     func optionalDate(_ column: String) throws -> Date? { try cell(column).decode(Date?.self) }
 }
+
+extension Database {
+    /// Whether this is PostgreSQL (else SQLite: the service runs on nothing else).
+    var isPostgres: Bool {
+        (self as? any SQLDatabase)?.dialect.name == "postgresql"
+    }
+}
