@@ -46,7 +46,7 @@ final class PostgresSignIns: Sendable {
 
     /// Binds: the keys' hashes, as an array. Each key by `access_tokens_token_hash_key`.
     static let lookupSQL = """
-        SELECT k.item, t.id AS token_id, u.id, u.username, u.password_hash, u.display_name
+        SELECT k.item, \(UserAuthenticator.signedInColumns)
         FROM unnest(?) WITH ORDINALITY AS k(token_hash, item)
         JOIN access_tokens t ON t.token_hash = k.token_hash
         JOIN users u ON u.id = t.user_id

@@ -82,11 +82,14 @@ struct UserAuthenticator: Middleware {
     /// it, so it is a `FastQuery` read into a `SignedInUser` by hand rather than two hydrated models.
     private static func lookUp(keyHash: String) -> FastQuery {
         FastQuery("""
-            SELECT t.id AS token_id, u.id, u.username, u.password_hash, u.display_name
+            SELECT \(signedInColumns)
             FROM access_tokens t JOIN users u ON u.id = t.user_id
             WHERE t.token_hash = ?
             """, [.text(keyHash)])
     }
+
+    /// What `signedIn` reads, from `access_tokens t` joined to `users u`.
+    static let signedInColumns = "t.id AS token_id, u.id, u.username, u.password_hash, u.display_name"
 
     /// A row of the lookup (or of `PostgresSignIns`'): the key's id and its user.
     static func signedIn(_ row: any ColumnReader) throws -> (tokenID: Int, user: SignedInUser) {
