@@ -114,6 +114,28 @@ import Vapor
             #expect(written != nil && written == encoded, "\(String(buffer: json.buffer))")
         }
     }
+
+    /// A page's rows are written newest first and answered oldest first (`PageWriter`): an array
+    /// of values already written, in any order, none lost or cut.
+    @Test func anArrayOfWrittenValuesInAnotherOrder() throws {
+        // setup: three values written one after the other
+        var json = JSONWriter(capacity: 1)
+        var ends: [Int] = []
+        for text in ["un", "deux \"trois\"", "🚗"] {
+            json.string(text)
+            ends.append(json.length)
+        }
+
+        // act
+        let reversed = json.array(ofSegments: [ends[1]..<ends[2], ends[0]..<ends[1], 0..<ends[0]])
+        let one = json.array(ofSegments: [ends[0]..<ends[1]])
+        let none = json.array(ofSegments: [])
+
+        // check
+        #expect(String(buffer: reversed) == #"["🚗","deux \"trois\"","un"]"#)
+        #expect(String(buffer: one) == #"["deux \"trois\""]"#)
+        #expect(String(buffer: none) == "[]")
+    }
 }
 
 /// A repeatable source of random numbers (SplitMix64), so a failing case fails every run.

@@ -1,4 +1,5 @@
 import Fluent
+import Foundation
 import SQLKit
 import Testing
 @testable import QRConnect
@@ -85,6 +86,33 @@ struct PostgresStatementsTests {
             #expect(before == "clés")
             #expect(after?.0 == "clés")
             #expect(after?.1 == nil)
+        }
+    }
+
+    /// `FastQuery` reads a `timestamptz` from its bytes: the same `Date`, to the bit, as
+    /// PostgresNIO's decoding, for times before and after 2000 (where PostgreSQL counts from),
+    /// with and without microseconds, and NULL as nil.
+    @Test func timesAreReadAsPostgresNIOReadsThem() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup
+            let times = [
+                "2026-12-01 05:54:26.794596+00", "2000-01-01 00:00:00+00", "1999-12-31 23:59:59.999999+00",
+                "1970-01-01 00:00:00.000001+00", "2026-01-01 00:00:00.123+00", "9999-12-31 23:59:59.999999+00",
+            ]
+
+            for time in times {
+                // act
+                let fast = try await FastQuery("SELECT ?::timestamptz AS t", [.text(time)]).first(on: app.db) {
+                    try $0.optionalDate("t")
+                }
+                let driver = try await app.sql.raw("SELECT \(bind: time)::timestamptz AS t").first()
+                    .get()?.decode(column: "t", as: Date.self)
+
+                // validation
+                #expect(fast != nil && fast == driver, "\(time)")
+            }
+            let null = try await FastQuery("SELECT NULL::timestamptz AS t").first(on: app.db) { try $0.optionalDate("t") }
+            #expect(null == .some(nil))
         }
     }
 }

@@ -45,9 +45,8 @@ struct Discussions: Sendable {
             userID, readUpTo: rows.first { $0.userID == userID }?.readUpTo,
             partnerID, readUpTo: rows.first { $0.userID == partnerID }?.readUpTo)
         let clearedUpTo = rows.first { $0.userID == userID }?.clearedUpTo ?? 0
-        let (messages, hasOlder) = try await page.messages(
-            on: db, of: .direct(low: .value(low), high: .value(high), after: .value(clearedUpTo)))
-        return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
+        return try await page.page(
+            on: db, of: .direct(low: .value(low), high: .value(high), after: .value(clearedUpTo)), marks: marks)
     }
 
     /// The usual page between two users, nothing unread for the reader, in one statement, signed
@@ -61,16 +60,16 @@ struct Discussions: Sendable {
     /// rows, so each is read once per statement: the key by its unique index, each side by the
     /// unique (user_id, partner_id) index, and the page is a range of `messages_direct_thread_idx`.
     func directPage(readerKeyHash: String, partnerID: Int, page: PageRequest) async throws -> MessagePage? {
-        let read = try await page.messages(
+        try await page.page(
             on: db, Self.directPageStatement(readerKeyHash: readerKeyHash, partnerID: partnerID, page: page, onPostgres: db.isPostgres)
         ) { row in
-            (readerID: try row.optionalInt("reader_id"), unread: try row.optionalInt("reader_unread"),
-             readUpTo: try row.optionalInt("reader_read_up_to"), partnerReadUpTo: try row.optionalInt("partner_read_up_to"))
-        }
-        guard let marks = read.alongside, let readerID = marks.readerID, marks.unread == 0 else { return nil }
-        return MessagePage(
-            read.messages, marks: .direct(readerID, readUpTo: marks.readUpTo, partnerID, readUpTo: marks.partnerReadUpTo),
-            hasOlder: read.hasOlder, of: page)
+            guard let readerID = try row.optionalInt("reader_id"), try row.optionalInt("reader_unread") == 0 else {
+                return ((), nil)
+            }
+            return ((), .direct(
+                readerID, readUpTo: try row.optionalInt("reader_read_up_to"),
+                partnerID, readUpTo: try row.optionalInt("partner_read_up_to")))
+        }.page
     }
 
     static func directPageStatement(readerKeyHash: String, partnerID: Int, page: PageRequest, onPostgres: Bool) -> FastQuery {
@@ -94,17 +93,16 @@ struct Discussions: Sendable {
     /// session is found by the unique (owner_id, pseudo) index, its marks ride along. Nil when it
     /// cannot answer alone: the caller then signs in and calls `guestThreadForOwner`.
     func guestPage(ownerKeyHash: String, pseudo: String, page: PageRequest) async throws -> MessagePage? {
-        let read = try await page.messages(
+        try await page.page(
             on: db, Self.guestPageStatement(ownerKeyHash: ownerKeyHash, pseudo: pseudo, page: page, onPostgres: db.isPostgres)
         ) { row in
-            (ownerID: try row.optionalInt("conversation_owner_id"), unread: try row.optionalInt("owner_unread"),
-             ownerReadUpTo: try row.optionalInt("owner_read_up_to"), guestReadUpTo: try row.optionalInt("guest_read_up_to"))
-        }
-        guard let marks = read.alongside, let ownerID = marks.ownerID, marks.unread == 0 else { return nil }
-        return MessagePage(
-            read.messages,
-            marks: .guestThread(ownerID: ownerID, ownerReadUpTo: marks.ownerReadUpTo ?? 0, guestReadUpTo: marks.guestReadUpTo ?? 0),
-            hasOlder: read.hasOlder, of: page)
+            guard let ownerID = try row.optionalInt("conversation_owner_id"), try row.optionalInt("owner_unread") == 0 else {
+                return ((), nil)
+            }
+            return ((), .guestThread(
+                ownerID: ownerID, ownerReadUpTo: try row.optionalInt("owner_read_up_to") ?? 0,
+                guestReadUpTo: try row.optionalInt("guest_read_up_to") ?? 0))
+        }.page
     }
 
     static func guestPageStatement(ownerKeyHash: String, pseudo: String, page: PageRequest, onPostgres: Bool) -> FastQuery {
@@ -159,9 +157,7 @@ struct Discussions: Sendable {
 
     private func guestThreadPage(_ session: GuestThread, page: PageRequest) async throws -> MessagePage {
         let sessionID = session.id
-        let marks = ReadMarks.guestThread(session)
-        let (messages, hasOlder) = try await page.messages(on: db, of: .guest(session: .value(sessionID)))
-        return MessagePage(messages, marks: marks, hasOlder: hasOlder, of: page)
+        return try await page.page(on: db, of: .guest(session: .value(sessionID)), marks: .guestThread(session))
     }
 
     /// Sets one side's unread count to zero and its read mark to the newest message, and says so.

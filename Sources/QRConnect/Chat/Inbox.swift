@@ -47,7 +47,7 @@ struct Inbox: Sendable {
     /// The statement of `guestConversations`; its binds are the owner's key hash and the limit.
     static func guestConversationsSQL(onPostgres: Bool) -> String {
         let lastMessage = onPostgres
-            ? "CROSS JOIN LATERAL (SELECT \(StoredMessage.columnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m"
+            ? "CROSS JOIN LATERAL (SELECT \(StoredMessage.wireColumnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m"
             : "JOIN messages m ON m.id = g.last_message_id"
         return """
             SELECT g.owner_id, g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(lastMessageColumns)
@@ -60,7 +60,7 @@ struct Inbox: Sendable {
     }
 
     /// The message columns, from `messages m`.
-    private static let lastMessageColumns = StoredMessage.CodingKeys.allCases.map { "m.\($0.rawValue)" }.joined(separator: ", ")
+    private static let lastMessageColumns = StoredMessage.wireColumns.map { "m.\($0.rawValue)" }.joined(separator: ", ")
 
     /// Users `userID` exchanged messages with, most recent first.
     func directConversations(userID: Int, limit: Int) async throws -> DirectConversationList {

@@ -88,9 +88,11 @@ extension JSONWriter {
         }
     }
 
-    /// A message's wire form written straight from a row of `StoredMessage`'s columns, its text
+    /// A message's wire form written straight from a row of `StoredMessage.wireColumns`, its text
     /// from the database's bytes (`ColumnReader.writeString`), `read` from the discussion's marks.
-    mutating func message(row: any ColumnReader, marks: ReadMarks) throws {
+    /// Returns the message's id.
+    @discardableResult
+    mutating func message(row: any ColumnReader, marks: ReadMarks) throws -> Int {
         let id = try row.int("id")
         let receiver = try row.optionalInt("receiver_id")
         try message(
@@ -103,6 +105,7 @@ extension JSONWriter {
             case .content: try row.writeString("content", to: &json)
             }
         }
+        return id
     }
 
     /// The three texts of a message, each written by the caller of the shape below.
@@ -122,13 +125,6 @@ extension JSONWriter {
         raw(",\"created_at\":"); timestamp(created)
         raw(",\"read\":"); bool(read)
         raw("}")
-    }
-
-    /// A stored message's wire form, as `MessageDTO(message, read: read)` writes it.
-    mutating func message(_ message: StoredMessage, read: Bool) {
-        self.message(
-            id: message.id, sender: message.senderID, senderName: message.senderName, receiver: message.receiverID,
-            pseudo: message.pseudo, content: message.content, created: message.createdAt ?? Date(), read: read)
     }
 }
 

@@ -39,10 +39,9 @@ struct PageRequest: Sendable {
         self.init(limit: limit, before: before)
     }
 
-    /// One page of a discussion, oldest first, and whether older messages remain.
-    func messages(on db: any Database, of thread: PageThread) async throws -> (messages: [StoredMessage], hasOlder: Bool) {
-        let page = try await messages(on: db, statement(of: thread, onPostgres: db.isPostgres)) { _ in () }
-        return (page.messages, page.hasOlder)
+    /// One page of a discussion whose read marks are known, oldest first.
+    func page(on db: any Database, of thread: PageThread, marks: ReadMarks) async throws -> MessagePage {
+        try await page(on: db, statement(of: thread, onPostgres: db.isPostgres)) { _ in ((), marks) }.page ?? .empty
     }
 
     /// The statement of this page: the newest `limit + 1` messages of `thread` before `before`,
@@ -63,7 +62,7 @@ struct PageRequest: Sendable {
             sql += "WITH \(tables.sql) "
             binds += tables.binds
         }
-        sql += "SELECT \(StoredMessage.columnList)"
+        sql += "SELECT \(StoredMessage.wireColumnList)"
         if let alongside {
             sql += ", \(alongside)"
         }
@@ -86,20 +85,56 @@ struct PageRequest: Sendable {
         return FastQuery(sql, binds)
     }
 
-    /// Runs this page's `statement`: its messages oldest first, whether older ones remain, and
-    /// what `readAlongside` reads from the first row (nil when the page is empty).
-    func messages<Alongside>(
-        on db: any Database, _ statement: FastQuery, readAlongside: (any ColumnReader) throws -> Alongside
-    ) async throws -> (messages: [StoredMessage], hasOlder: Bool, alongside: Alongside?) {
-        var read: Alongside?
-        var messages = try await statement.all(on: db) { row in
-            if read == nil { read = try readAlongside(row) }
-            return try StoredMessage(columns: row)
+    /// Runs this page's `statement` and writes each message's wire form as its row arrives (no
+    /// `StoredMessage` or `String` per message on the way). `readFirst` reads from the first row
+    /// what rides along (`alongside`) and the discussion's read marks; with no marks the page is
+    /// not written, and is nil, as it is when there are no rows (then `alongside` is nil too).
+    func page<Alongside>(
+        on db: any Database, _ statement: FastQuery,
+        readFirst: (any ColumnReader) throws -> (alongside: Alongside, marks: ReadMarks?)
+    ) async throws -> (page: MessagePage?, alongside: Alongside?) {
+        let writer = PageWriter(limit: limit)
+        var first: (alongside: Alongside, marks: ReadMarks?)?
+        try await statement.each(on: db) { row in
+            if first == nil { first = try readFirst(row) }
+            guard let marks = first?.marks else { return }
+            try writer.add(row, marks: marks)
         }
-        let hasOlder = messages.count > limit
-        if hasOlder { messages.removeLast() }
-        messages.reverse()  // in place: oldest first
-        return (messages, hasOlder, read)
+        guard let first else { return (nil, nil) }
+        guard first.marks != nil else { return (nil, first.alongside) }
+        return (writer.finished(), first.alongside)
+    }
+}
+
+/// Writes a page's messages as their rows arrive, newest first (the order of the thread's index),
+/// and answers the newest `limit` of them oldest first: each row is written once, and the answer
+/// joins the rows' bytes in the other order.
+final class PageWriter {
+    private let limit: Int
+    private var json: JSONWriter
+    /// Where each row's message ends in `json`, and its id, in the order the rows came.
+    private var ends: [Int] = []
+    private var ids: [Int] = []
+
+    init(limit: Int) {
+        self.limit = limit
+        json = JSONWriter(capacity: 256 * (limit + 1))
+        ends.reserveCapacity(limit + 1)
+        ids.reserveCapacity(limit + 1)
+    }
+
+    func add(_ row: any ColumnReader, marks: ReadMarks) throws {
+        ids.append(try json.message(row: row, marks: marks))
+        ends.append(json.length)
+    }
+
+    /// The page; a row beyond `limit` says older messages remain, and the link starts at the
+    /// oldest message shown.
+    func finished() -> MessagePage {
+        let shown = min(ends.count, limit)
+        let oldestFirst = (0..<shown).reversed().map { index in (index == 0 ? 0 : ends[index - 1])..<ends[index] }
+        return MessagePage(
+            json: json.array(ofSegments: oldestFirst), nextBefore: ends.count > limit ? ids[shown - 1] : nil, limit: limit)
     }
 }
 
@@ -147,21 +182,17 @@ extension PageThread.Expressions {
     static func sql(_ sql: String) -> Self { Self(sql: [sql], binds: []) }
 }
 
-/// A page of messages as the response: a JSON array, with `Link: <...>; rel="next"` while older
-/// messages remain. The link keeps the request's other parameters (e.g. `pseudo`).
-///
-/// The page keeps the stored messages and their discussion's read marks, and writes each one's
-/// wire form straight from them: no `MessageDTO` per message on the way.
+/// A page of messages as the response: a JSON array, oldest first (`PageWriter`), with
+/// `Link: <...>; rel="next"` while older messages remain. The link keeps the request's other
+/// parameters (e.g. `pseudo`).
 struct MessagePage: AsyncResponseEncodable {
-    let messages: [StoredMessage]
-    let marks: ReadMarks
+    let json: ByteBuffer
     let nextBefore: Int?
     let limit: Int
 
     func encodeResponse(for request: Request) async throws -> Response {
-        var json = JSONWriter(capacity: 256 * messages.count + 2)
-        json.array(messages) { json, message in json.message(message, read: marks.isRead(message)) }
-        let response = json.response()
+        var headers = HTTPHeaders()
+        headers.contentType = .json
         if let nextBefore {
             var components = URLComponents()
             components.path = request.url.path
@@ -170,17 +201,10 @@ struct MessagePage: AsyncResponseEncodable {
             items.append(URLQueryItem(name: "limit", value: String(limit)))
             items.append(URLQueryItem(name: "before", value: String(nextBefore)))
             components.queryItems = items
-            response.headers.replaceOrAdd(name: .link, value: "<\(components.string ?? request.url.path)>; rel=\"next\"")
+            headers.replaceOrAdd(name: .link, value: "<\(components.string ?? request.url.path)>; rel=\"next\"")
         }
-        return response
+        return Response(status: .ok, headers: headers, body: .init(buffer: json))
     }
 
-    static let empty = MessagePage(messages: [], marks: .noMessages, nextBefore: nil, limit: PageRequest.defaultLimit)
-}
-
-extension MessagePage {
-    /// The page `request` asked for, oldest first; the link to older ones when `hasOlder`.
-    init(_ messages: [StoredMessage], marks: ReadMarks, hasOlder: Bool, of request: PageRequest) {
-        self.init(messages: messages, marks: marks, nextBefore: hasOlder ? messages.first?.id : nil, limit: request.limit)
-    }
+    static let empty = MessagePage(json: ByteBuffer(string: "[]"), nextBefore: nil, limit: PageRequest.defaultLimit)
 }

@@ -30,8 +30,11 @@ struct StoredMessage: Decodable, Sendable {
         case createdAt = "created_at"
     }
 
-    /// The columns, for hand-written queries (`FastQuery`) that read rows with `init(columns:)`.
-    static let columnList = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+    /// The columns a message's wire form is written from (`JSONWriter.message(row:marks:)`), for
+    /// statements that write their rows straight to JSON: a page, an inbox. Every column read on
+    /// PostgreSQL is a cell that PostgresNIO decodes for every row.
+    static let wireColumns: [CodingKeys] = [.id, .senderID, .receiverID, .senderName, .pseudo, .content, .createdAt]
+    static let wireColumnList = wireColumns.map(\.rawValue).joined(separator: ", ")
 
     /// `SELECT <the columns> FROM messages`, to narrow with `where`, order and limit.
     static func select(on db: any Database) -> SQLSelectBuilder {
@@ -54,21 +57,5 @@ extension StoredMessage {
         pseudo = message.pseudo
         content = message.content
         createdAt = message.createdAt
-    }
-}
-
-extension StoredMessage {
-    /// A row of `SELECT <columnList> ...`, read column by column.
-    init(columns row: any ColumnReader) throws {
-        id = try row.int("id")
-        senderID = try row.optionalInt("sender_id")
-        receiverID = try row.optionalInt("receiver_id")
-        guestSessionID = try row.optionalInt("guest_session_id")
-        pairLowID = try row.optionalInt("pair_low_id")
-        pairHighID = try row.optionalInt("pair_high_id")
-        senderName = try row.string("sender_name")
-        pseudo = try row.optionalString("pseudo")
-        content = try row.string("content")
-        createdAt = try row.optionalDate("created_at")
     }
 }

@@ -1,7 +1,7 @@
 /// Finds a result's columns by name, remembering where it found them.
 ///
-/// Callers read every row of a result the same way (`StoredMessage(columns:)` asks for the same
-/// ten names in the same order), so the n-th lookup of a row is first tried where the n-th lookup
+/// Callers read every row of a result the same way (`JSONWriter.message(row:marks:)` asks for the
+/// same seven names in the same order), so the n-th lookup of a row is first tried where the n-th lookup
 /// of the rows before found its column: one comparison of two equal strings, which Swift settles
 /// without looking at their bytes when they share storage, instead of hashing the name or
 /// comparing it with every column's (a profile of a 100-entry inbox showed comparisons of unequal

@@ -33,6 +33,24 @@ struct JSONWriter: ~Copyable {
         ByteBuffer(bytes: UnsafeBufferPointer(start: start, count: count))
     }
 
+    /// How many bytes are written: where the next value starts (`array(ofSegments:)`).
+    var length: Int { count }
+
+    /// `[a,b,c]` of values already written, each named by its range of bytes, in the order
+    /// given: values written in one order and answered in another (`PageWriter`).
+    func array(ofSegments segments: [Range<Int>]) -> ByteBuffer {
+        var array = ByteBuffer()
+        array.reserveCapacity(segments.reduce(2 + max(segments.count - 1, 0)) { $0 + $1.count })
+        array.writeInteger(UInt8(ascii: "["))
+        for (index, segment) in segments.enumerated() {
+            precondition(segment.lowerBound >= 0 && segment.upperBound <= count, "a segment of what was written")
+            if index > 0 { array.writeInteger(UInt8(ascii: ",")) }
+            array.writeBytes(UnsafeBufferPointer(start: start + segment.lowerBound, count: segment.count))
+        }
+        array.writeInteger(UInt8(ascii: "]"))
+        return array
+    }
+
     @inline(__always)
     private mutating func append(_ byte: UInt8) {
         if count == capacity { grow(toHold: count + 1) }
