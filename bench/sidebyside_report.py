@@ -64,7 +64,7 @@ def main():
         "",
         f"Machine: `nproc` {nproc}, {cpu}; shared and noisy, so compare figures within this run only.",
         f"Each scenario: `wrk -t2 -c32 -d{a.seconds}s --latency --timeout 30s` ({a.login_seconds} s for login), after a short warm-up, "
-        "against each service in turn, wrk on the same machine; between runs, a wait until the service is idle again. QRConnect: release build, one "
+        "against each service in turn, wrk on the same machine; between runs, a wait until the service is idle again (on PostgreSQL, its server too). QRConnect: release build, one "
         "`qrconnect serve` process, abuse limits off, `LOG_LEVEL=warning`, `BCRYPT_COST` 12 (default). "
         f"Peer: `../shared/peers/django_seed` ({a.peer_version}), gunicorn with 5 sync workers, its "
         "own SQLite file. Same data in each, seeded through each one's HTTP API.",
