@@ -37,9 +37,8 @@ import Testing
 
     /// The statement `Inbox.guestConversations` runs, its binds written in: a page of 100.
     static func inboxQuery(_ database: TestDatabase, ownerKeyHash: String) -> String {
-        Inbox.guestConversationsSQL(onPostgres: !database.isSQLite)
+        Inbox.guestConversationsSQL(onPostgres: !database.isSQLite, limit: 100)
             .replacingOccurrences(of: "token_hash = ?", with: "token_hash = '\(ownerKeyHash)'")
-            .replacingOccurrences(of: "LIMIT ?", with: "LIMIT 100")
     }
 
     @Test(arguments: TestDatabase.all)
@@ -122,6 +121,45 @@ import Testing
     }
 
     /// PostgreSQL's batch of sign-ins finds each key by its index (`PostgresSignIns`).
+    /// A prepared statement is planned for its values five times, then PostgreSQL keeps its
+    /// generic plan if that plan does not look costlier. With the page's `LIMIT` a bound value it
+    /// did once the thread was large (a bound limit is planned as a tenth of the rows), and the
+    /// server planned every page afresh: half of its CPU per page. `PageRequest.sqlLimit`.
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
+    func aPageKeepsItsPreparedPlanOnceItsThreadIsLarge() async throws {
+        try await withTestApp(.postgres(url: TestDatabase.postgresURL ?? "")) { app in
+            // setup: a discussion of 20 000 messages, statistics gathered
+            let sql = app.db as! any SQLDatabase
+            let ids = try await Self.twoUsers(on: sql)
+            try await sql.raw("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+                INSERT INTO messages (sender_id, receiver_id, pair_low_id, pair_high_id, sender_name, content)
+                SELECT \(bind: ids[0]), \(bind: ids[1]), \(bind: ids[0]), \(bind: ids[1]), 'O', 'x' FROM n
+                """).run()
+            // (This table only: other tests' schemas come and go on the same server.)
+            try await sql.raw("ANALYZE messages").run()
+            // A short page, so that a tenth of the thread is many times the page.
+            let page = Discussions.directPageStatement(
+                readerKeyHash: "owner-key", partnerID: ids[1], page: PageRequest(limit: 10), onPostgres: true)
+
+            // act: ten pages on one connection, as the service runs them
+            let (rows, plans) = try await app.db.withConnection { db in
+                var rows: [Int] = []
+                for _ in 0..<10 {
+                    rows.append(try await page.all(on: db) { _ in () }.count)
+                }
+                let plans = try await FastQuery(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = ?", [.text(page.postgresSQL)]
+                ).first(on: db) { (generic: try $0.int("generic_plans"), custom: try $0.int("custom_plans")) }
+                return (rows, plans)
+            }
+
+            // check: planned for its values five times, then the generic plan every time
+            #expect(rows.count == 10 && rows.allSatisfy { $0 > 10 }, "\(rows)")
+            #expect(plans?.generic == 5 && plans?.custom == 5, "\(String(describing: plans))")
+        }
+    }
+
     @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
     func aBatchOfSignInsFindsEachKeyByItsIndex() async throws {
         let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
@@ -184,7 +222,7 @@ import Testing
             } else {
                 // ...and the statement as the service prepares it, with the plan PostgreSQL may
                 // switch to after five runs, made for any owner and any limit.
-                let statement = FastQuery(Inbox.guestConversationsSQL(onPostgres: true), [.text("owner-key"), .int(100)])
+                let statement = FastQuery(Inbox.guestConversationsSQL(onPostgres: true, limit: 100), [.text("owner-key")])
                 let generic = try await Self.genericPlan(of: statement, on: app.db)
                 #expect(generic.contains("token_hash = $1"), "not a generic plan: \(generic)")
                 for plan in [plan, generic] {

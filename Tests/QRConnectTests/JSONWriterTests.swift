@@ -115,6 +115,35 @@ import Vapor
         }
     }
 
+    /// Every form of a scan's answer: the keys each one has and has not, `lost_message` present
+    /// when `null`, awkward text in the owner's name and message.
+    @Test(arguments: awkward)
+    func scanAnswersWriteAsTheyEncode(_ text: String) throws {
+        // setup
+        let owner = SignedInUser(id: 12, username: "olive", displayName: text, passwordHash: "")
+        func code(paused: Bool, lostMessage: String?) -> ScannedCode {
+            ScannedCode(
+                id: 3, token: UUID(), ownerID: 12, ownerName: text, isRetired: false, claimCodeHash: nil,
+                publicState: PublicTagState(paused: paused, lostMessage: lostMessage))
+        }
+        let outcomes = [
+            ScanOutcome.inactive(claimCodeRequired: false), .inactive(claimCodeRequired: true), .claimCodeRequired,
+            .activated(for: owner), try .linked(code(paused: false, lostMessage: nil)),
+            try .linked(code(paused: true, lostMessage: text)),
+        ]
+
+        for outcome in outcomes {
+            // act
+            var json = JSONWriter()
+            outcome.write(to: &json)
+
+            // check
+            let written = try JSONSerialization.jsonObject(with: Data(buffer: json.buffer)) as? NSDictionary
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(outcome)) as? NSDictionary
+            #expect(written != nil && written == encoded, "\(String(buffer: json.buffer))")
+        }
+    }
+
     /// A page's rows are written newest first and answered oldest first (`PageWriter`): an array
     /// of values already written, in any order, none lost or cut.
     @Test func anArrayOfWrittenValuesInAnotherOrder() throws {

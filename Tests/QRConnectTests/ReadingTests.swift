@@ -144,6 +144,17 @@ import Vapor
             #expect(last["content"] as? String == "a2")
             #expect(last["pseudo"] as? String == "Anna")
 
+            // a limit the statement rounds up (3 to 4 rows, `PageRequest.sqlLimit`) lists no more
+            for query in ["?limit=3", "?limit=3&include=conversations"] {
+                let three = try await app.get("/api/chat/conversations-anonymes/\(query)", token: owner.token)
+                #expect(three.object["pseudos"] as? [String] == ["Anna", "Chloé", "Ben"], "\(query)")
+                let shorter = try await app.get("/api/chat/conversations-anonymes/\(query.replacingOccurrences(of: "3", with: "2"))", token: owner.token)
+                #expect(shorter.object["pseudos"] as? [String] == ["Anna", "Chloé"], "\(query)")
+                if query.hasSuffix("conversations") {
+                    #expect((shorter.object["conversations"] as? [[String: Any]])?.count == 2)
+                }
+            }
+
             // a guest inbox is the owner's own: another owner sees none of it
             let stranger = try await app.registerOwner("stranger")
             let strangerInbox = try await app.get("/api/chat/conversations-anonymes/", token: stranger.token)
@@ -529,6 +540,11 @@ import Vapor
                 #expect(pages.map(\.count) == [3, 3, 1], "\(path)")
                 #expect(pages.reversed().flatMap { $0 } == guestIDs, "\(path)")
             }
+            // a limit whose statement reads more rows than the page shows (`PageRequest.sqlLimit`
+            // rounds 2 + 1 up to 4)
+            let pairs = try await walkPages(app, from: "/api/chat/discussion/\(bob.id)/?limit=2", token: alice.token, limit: 2)
+            #expect(pairs.map(\.count) == [2, 2, 2, 1])
+            #expect(pairs.reversed().flatMap { $0 } == directIDs)
             // a page that holds everything has no Link
             let whole = try await app.get("/api/chat/discussion/\(bob.id)/?limit=7", token: alice.token)
             #expect(whole.messageIDs == directIDs)

@@ -27,9 +27,9 @@ struct Inbox: Sendable {
     func guestConversations(ownerKeyHash: String, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
         let list = GuestConversationList.Builder(entries: limit, withLastMessages: withLastMessages)
         let sql = withLastMessages
-            ? Self.guestConversationsSQL(onPostgres: db.isPostgres)
-            : Self.guestPseudonymsSQL
-        try await FastQuery(sql, [.text(ownerKeyHash), .int(limit)]).each(on: db) { row in
+            ? Self.guestConversationsSQL(onPostgres: db.isPostgres, limit: limit)
+            : Self.guestPseudonymsSQL(limit: limit)
+        try await FastQuery(sql, [.text(ownerKeyHash)]).each(on: db) { row in
             try list.add(row)
         }
         return list.finished()
@@ -37,15 +37,16 @@ struct Inbox: Sendable {
 
     /// The statement of `guestConversations` without last messages. A session always has one
     /// (it is created with its first); the test keeps both statements' lists the same.
-    /// Binds: the owner's key hash, the limit.
-    static let guestPseudonymsSQL = """
+    /// Bind: the owner's key hash. The limit is written in (`PageRequest.sqlLimit`).
+    static func guestPseudonymsSQL(limit: Int) -> String { """
         SELECT pseudo FROM guest_sessions
         WHERE owner_id = \(PresentedKeyUser.idSQL) AND blocked_at IS NULL AND last_message_id IS NOT NULL
-        ORDER BY last_message_id DESC LIMIT ?
-        """
+        ORDER BY last_message_id DESC LIMIT \(PageRequest.sqlLimit(rows: limit))
+        """ }
 
-    /// The statement of `guestConversations`; its binds are the owner's key hash and the limit.
-    static func guestConversationsSQL(onPostgres: Bool) -> String {
+    /// The statement of `guestConversations`; its bind is the owner's key hash, the limit is
+    /// written in (`PageRequest.sqlLimit`).
+    static func guestConversationsSQL(onPostgres: Bool, limit: Int) -> String {
         let lastMessage = onPostgres
             ? "CROSS JOIN LATERAL (SELECT \(StoredMessage.wireColumnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m"
             : "JOIN messages m ON m.id = g.last_message_id"
@@ -53,7 +54,7 @@ struct Inbox: Sendable {
             SELECT g.owner_id, g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(lastMessageColumns)
             FROM (SELECT owner_id, owner_unread, owner_read_up_to, guest_read_up_to, last_message_id FROM guest_sessions
                   WHERE owner_id = \(PresentedKeyUser.idSQL) AND blocked_at IS NULL
-                  ORDER BY last_message_id DESC LIMIT ?) g
+                  ORDER BY last_message_id DESC LIMIT \(PageRequest.sqlLimit(rows: limit))) g
             \(lastMessage)
             ORDER BY g.last_message_id DESC
             """
@@ -115,15 +116,19 @@ struct GuestConversationList: AsyncResponseEncodable {
         return Response(status: .ok, headers: headers, body: .init(buffer: json))
     }
 
-    /// Writes the two lists side by side, one entry per row, and joins them at the end.
+    /// Writes the two lists side by side, one entry per row, and joins them at the end. Rows
+    /// beyond `entries` (the statement's limit is rounded up) are not written.
     final class Builder {
         private var pseudos: JSONWriter
         private var conversations: JSONWriter
         private(set) var isEmpty = true
         private let withLastMessages: Bool
+        private let entries: Int
+        private var written = 0
 
         init(entries: Int, withLastMessages: Bool) {
             self.withLastMessages = withLastMessages
+            self.entries = entries
             pseudos = JSONWriter(capacity: 24 * entries + 16)
             conversations = JSONWriter(capacity: withLastMessages ? 300 * entries + 32 : 0)
             pseudos.raw("{\"pseudos\":[")
@@ -132,6 +137,8 @@ struct GuestConversationList: AsyncResponseEncodable {
         /// One row of `Inbox.guestPseudonymsSQL`, or of `Inbox.guestConversationsSQL`: the session's
         /// counts and marks, its last message.
         func add(_ row: any ColumnReader) throws {
+            guard written < entries else { return }
+            written += 1
             if !isEmpty {
                 pseudos.raw(",")
                 if withLastMessages { conversations.raw(",") }

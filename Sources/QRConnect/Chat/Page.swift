@@ -39,6 +39,21 @@ struct PageRequest: Sendable {
         self.init(limit: limit, before: before)
     }
 
+    /// The `LIMIT` of a statement that reads `rows` rows, written into its SQL as a number.
+    ///
+    /// PostgreSQL plans a bound `LIMIT` as a tenth of the rows it expects: once a thread was
+    /// large (20 000 messages after the side-by-side sends), a page's generic plan looked 20
+    /// times costlier than its custom plan, so the server planned the page afresh on every run,
+    /// half of its CPU per page. Written as a number, the generic plan costs what it does. The
+    /// default page's rows are written as they are; any other count is rounded up to a power of
+    /// two (the caller reads no more than it asked for), so that a connection prepares a handful
+    /// of statements per template rather than one for each limit a client may ask.
+    static func sqlLimit(rows: Int) -> Int {
+        precondition(rows >= 1, "a statement reads at least one row")
+        if rows == defaultLimit || rows == defaultLimit + 1 { return rows }
+        return 1 << (Int.bitWidth - (rows - 1).leadingZeroBitCount)  // the next power of two
+    }
+
     /// One page of a discussion whose read marks are known, oldest first.
     func page(on db: any Database, of thread: PageThread, marks: ReadMarks) async throws -> MessagePage {
         try await page(on: db, statement(of: thread, onPostgres: db.isPostgres)) { _ in ((), marks) }.page ?? .empty
@@ -80,8 +95,7 @@ struct PageRequest: Sendable {
             sql += " ORDER BY id DESC"
         }
         binds.append(.int(before ?? Int(Int64.max)))
-        sql += " LIMIT ?"
-        binds.append(.int(limit + 1))
+        sql += " LIMIT \(Self.sqlLimit(rows: limit + 1))"
         return FastQuery(sql, binds)
     }
 
@@ -108,33 +122,36 @@ struct PageRequest: Sendable {
 
 /// Writes a page's messages as their rows arrive, newest first (the order of the thread's index),
 /// and answers the newest `limit` of them oldest first: each row is written once, and the answer
-/// joins the rows' bytes in the other order.
+/// joins the rows' bytes in the other order. A row beyond `limit` is not written: it says that
+/// older messages remain.
 final class PageWriter {
     private let limit: Int
     private var json: JSONWriter
-    /// Where each row's message ends in `json`, and its id, in the order the rows came.
+    /// Where each written message ends in `json`, and its id, in the order the rows came.
     private var ends: [Int] = []
     private var ids: [Int] = []
+    private var hasOlder = false
 
     init(limit: Int) {
         self.limit = limit
-        json = JSONWriter(capacity: 256 * (limit + 1))
-        ends.reserveCapacity(limit + 1)
-        ids.reserveCapacity(limit + 1)
+        json = JSONWriter(capacity: 256 * limit)
+        ends.reserveCapacity(limit)
+        ids.reserveCapacity(limit)
     }
 
     func add(_ row: any ColumnReader, marks: ReadMarks) throws {
+        guard ends.count < limit else {
+            hasOlder = true
+            return
+        }
         ids.append(try json.message(row: row, marks: marks))
         ends.append(json.length)
     }
 
-    /// The page; a row beyond `limit` says older messages remain, and the link starts at the
-    /// oldest message shown.
+    /// The page; while older messages remain, the link starts at the oldest message shown.
     func finished() -> MessagePage {
-        let shown = min(ends.count, limit)
-        let oldestFirst = (0..<shown).reversed().map { index in (index == 0 ? 0 : ends[index - 1])..<ends[index] }
-        return MessagePage(
-            json: json.array(ofSegments: oldestFirst), nextBefore: ends.count > limit ? ids[shown - 1] : nil, limit: limit)
+        let oldestFirst = ends.indices.reversed().map { index in (index == 0 ? 0 : ends[index - 1])..<ends[index] }
+        return MessagePage(json: json.array(ofSegments: oldestFirst), nextBefore: hasOlder ? ids.last : nil, limit: limit)
     }
 }
 

@@ -87,7 +87,10 @@ struct ScanRequest: Decodable {
 
 /// The answer to a scan: `{"status": "activated" | "inactive" | "linked" | "claim_code_required", ...}`.
 /// A linked code also carries what its owner set on it (`paused`, `lost_message`).
-struct ScanOutcome: Content {
+///
+/// Every finder's first request: written by hand (`JSONWritable`), in the shape its `Encodable`
+/// conformance gives (`JSONWriterTests`); Foundation's encoder was 6 % of a scan's CPU.
+struct ScanOutcome: Encodable, JSONWritable, AsyncResponseEncodable {
     let status: String
     let detail: String?
     let ownerID: Int?
@@ -139,9 +142,24 @@ struct ScanOutcome: Content {
         }
     }
 
-    // Only ever encoded; `Content` asks for both directions.
-    init(from decoder: any Decoder) throws {
-        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "ScanOutcome is not decoded"))
+    func write(to json: inout JSONWriter) {
+        json.raw("{\"status\":"); json.string(status)
+        if let detail { json.raw(",\"detail\":"); json.string(detail) }
+        if let ownerID { json.raw(",\"owner_id\":"); json.int(ownerID) }
+        if let nom { json.raw(",\"nom\":"); json.string(nom) }
+        if let chatURL { json.raw(",\"chat_url\":"); json.string(chatURL) }
+        if let claimCodeRequired { json.raw(",\"claim_code_required\":"); json.bool(claimCodeRequired) }
+        if let tag {
+            json.raw(",\"paused\":"); json.bool(tag.paused)
+            json.raw(",\"lost_message\":"); json.string(tag.lostMessage)
+        }
+        json.raw("}")
+    }
+
+    func encodeResponse(for request: Request) async throws -> Response {
+        var json = JSONWriter(capacity: 256)
+        write(to: &json)
+        return json.response()
     }
 
     private init(status: String, detail: String? = nil, ownerID: Int? = nil, nom: String? = nil, chatURL: String? = nil,
