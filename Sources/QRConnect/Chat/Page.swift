@@ -59,8 +59,8 @@ struct PageRequest: Sendable {
         try await page(on: db, statement(of: thread, onPostgres: db.isPostgres)) { _ in ((), marks) }.page ?? .empty
     }
 
-    /// The statement of this page: the newest `limit + 1` messages of `thread` before `before`,
-    /// one backward range of the thread's index. On PostgreSQL it is written as that range (see
+    /// The statement of this page: the newest `limit + 1` messages of `thread` before `before`
+    /// (or a few more, `sqlLimit`), one backward range of the thread's index. On PostgreSQL it is written as that range (see
     /// `PageThread`); SQLite takes the index for the thread's equalities by itself, and the range's
     /// row values cost it 7–12 µs more per page.
     ///
@@ -134,7 +134,9 @@ final class PageWriter {
 
     init(limit: Int) {
         self.limit = limit
-        json = JSONWriter(capacity: 256 * limit)
+        // About 260 bytes a message; room for 64 at first (a page of 500 would otherwise take
+        // 128 kB from the allocator up front, whatever the thread holds), grown by doubling.
+        json = JSONWriter(capacity: 256 * min(limit, 64))
         ends.reserveCapacity(limit)
         ids.reserveCapacity(limit)
     }
