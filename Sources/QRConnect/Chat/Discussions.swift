@@ -64,12 +64,12 @@ struct Discussions: Sendable {
             on: db, Self.directPageStatement(readerKeyHash: readerKeyHash, partnerID: partnerID, page: page, onPostgres: db.isPostgres)
         ) { row in
             guard let readerID = try row.optionalInt("reader_id"), try row.optionalInt("reader_unread") == 0 else {
-                return ((), nil)
+                return nil
             }
-            return ((), .direct(
+            return .direct(
                 readerID, readUpTo: try row.optionalInt("reader_read_up_to"),
-                partnerID, readUpTo: try row.optionalInt("partner_read_up_to")))
-        }.page
+                partnerID, readUpTo: try row.optionalInt("partner_read_up_to"))
+        }
     }
 
     static func directPageStatement(readerKeyHash: String, partnerID: Int, page: PageRequest, onPostgres: Bool) -> FastQuery {
@@ -97,12 +97,12 @@ struct Discussions: Sendable {
             on: db, Self.guestPageStatement(ownerKeyHash: ownerKeyHash, pseudo: pseudo, page: page, onPostgres: db.isPostgres)
         ) { row in
             guard let ownerID = try row.optionalInt("conversation_owner_id"), try row.optionalInt("owner_unread") == 0 else {
-                return ((), nil)
+                return nil
             }
-            return ((), .guestThread(
+            return .guestThread(
                 ownerID: ownerID, ownerReadUpTo: try row.optionalInt("owner_read_up_to") ?? 0,
-                guestReadUpTo: try row.optionalInt("guest_read_up_to") ?? 0))
-        }.page
+                guestReadUpTo: try row.optionalInt("guest_read_up_to") ?? 0)
+        }
     }
 
     static func guestPageStatement(ownerKeyHash: String, pseudo: String, page: PageRequest, onPostgres: Bool) -> FastQuery {

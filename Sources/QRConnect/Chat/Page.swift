@@ -56,7 +56,7 @@ struct PageRequest: Sendable {
 
     /// One page of a discussion whose read marks are known, oldest first.
     func page(on db: any Database, of thread: PageThread, marks: ReadMarks) async throws -> MessagePage {
-        try await page(on: db, statement(of: thread, onPostgres: db.isPostgres)) { _ in ((), marks) }.page ?? .empty
+        try await page(on: db, statement(of: thread, onPostgres: db.isPostgres)) { _ in marks } ?? .empty
     }
 
     /// The statement of this page: the newest `limit + 1` messages of `thread` before `before`
@@ -100,23 +100,24 @@ struct PageRequest: Sendable {
     }
 
     /// Runs this page's `statement` and writes each message's wire form as its row arrives (no
-    /// `StoredMessage` or `String` per message on the way). `readFirst` reads from the first row
-    /// what rides along (`alongside`) and the discussion's read marks; with no marks the page is
-    /// not written, and is nil, as it is when there are no rows (then `alongside` is nil too).
-    func page<Alongside>(
-        on db: any Database, _ statement: FastQuery,
-        readFirst: (any ColumnReader) throws -> (alongside: Alongside, marks: ReadMarks?)
-    ) async throws -> (page: MessagePage?, alongside: Alongside?) {
+    /// `StoredMessage` or `String` per message on the way). `marksOfFirstRow` reads the
+    /// discussion's read marks from the first row (the columns that ride along, `alongside`);
+    /// when it finds none, nothing is written and the page is nil, as it is when there are no rows.
+    func page(
+        on db: any Database, _ statement: FastQuery, marksOfFirstRow: (any ColumnReader) throws -> ReadMarks?
+    ) async throws -> MessagePage? {
         let writer = PageWriter(limit: limit)
-        var first: (alongside: Alongside, marks: ReadMarks?)?
+        var firstRowRead = false
+        var marks: ReadMarks?
         try await statement.each(on: db) { row in
-            if first == nil { first = try readFirst(row) }
-            guard let marks = first?.marks else { return }
+            if !firstRowRead {
+                firstRowRead = true
+                marks = try marksOfFirstRow(row)
+            }
+            guard let marks else { return }
             try writer.add(row, marks: marks)
         }
-        guard let first else { return (nil, nil) }
-        guard first.marks != nil else { return (nil, first.alongside) }
-        return (writer.finished(), first.alongside)
+        return marks == nil ? nil : writer.finished()
     }
 }
 
