@@ -53,9 +53,7 @@ struct ChatController: RouteCollection {
                 addressHash: try await req.clientAddressHash())
         }
         await req.application.realtime.announce(sent)
-        var json = JSONWriter(capacity: 512)
-        SentResponse(message: sent.message, guestToken: sent.guestToken).write(to: &json)
-        let response = json.response(status: .created)
+        let response = SentResponse(message: sent.message, guestToken: sent.guestToken).response(capacity: 512, status: .created)
         if let token = sent.guestToken {
             response.cookies[GuestIdentity.cookieName] = GuestIdentity.cookie(token, config: req.application.config)
         }

@@ -111,9 +111,7 @@ struct GuestConversationList: AsyncResponseEncodable {
     let isEmpty: Bool
 
     func encodeResponse(for request: Request) async throws -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(buffer: json))
+        .json(json)
     }
 
     /// Writes the two lists side by side, one entry per row, and joins them at the end. Rows
@@ -197,9 +195,7 @@ struct DirectConversationList: Content, AsyncResponseEncodable, JSONWritable {
     }
 
     func encodeResponse(for request: Request) async throws -> Response {
-        var json = JSONWriter(capacity: 350 * conversations.count + 32)
-        write(to: &json)
-        return json.response()
+        response(capacity: 350 * conversations.count + 32)
     }
 }
 

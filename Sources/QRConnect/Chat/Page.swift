@@ -60,9 +60,9 @@ struct PageRequest: Sendable {
     }
 
     /// The statement of this page: the newest `limit + 1` messages of `thread` before `before`
-    /// (or a few more, `sqlLimit`), one backward range of the thread's index. On PostgreSQL it is written as that range (see
-    /// `PageThread`); SQLite takes the index for the thread's equalities by itself, and the range's
-    /// row values cost it 7–12 µs more per page.
+    /// (or a few more, `sqlLimit`), one backward range of the thread's index. On PostgreSQL it is
+    /// written as that range (see `PageThread`); SQLite takes the index for the thread's
+    /// equalities by itself, and the range's row values cost it 7–12 µs more per page.
     ///
     /// More of the discussion can be read by the same statement: `with` names tables
     /// (`name AS (SELECT ...)`, with `?` for its binds) that `thread` and the columns may read,
@@ -211,8 +211,7 @@ struct MessagePage: AsyncResponseEncodable {
     let limit: Int
 
     func encodeResponse(for request: Request) async throws -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = .json
+        let response = Response.json(json)
         if let nextBefore {
             var components = URLComponents()
             components.path = request.url.path
@@ -221,9 +220,9 @@ struct MessagePage: AsyncResponseEncodable {
             items.append(URLQueryItem(name: "limit", value: String(limit)))
             items.append(URLQueryItem(name: "before", value: String(nextBefore)))
             components.queryItems = items
-            headers.replaceOrAdd(name: .link, value: "<\(components.string ?? request.url.path)>; rel=\"next\"")
+            response.headers.replaceOrAdd(name: .link, value: "<\(components.string ?? request.url.path)>; rel=\"next\"")
         }
-        return Response(status: .ok, headers: headers, body: .init(buffer: json))
+        return response
     }
 
     static let empty = MessagePage(json: ByteBuffer(string: "[]"), nextBefore: nil, limit: PageRequest.defaultLimit)

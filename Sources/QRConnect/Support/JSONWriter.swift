@@ -188,13 +188,29 @@ struct JSONWriter: ~Copyable {
 
     /// The written JSON as a response.
     func response(status: HTTPStatus = .ok) -> Response {
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        return Response(status: status, headers: headers, body: .init(buffer: buffer))
+        .json(buffer, status: status)
     }
 }
 
 /// A wire type that writes its own JSON (see `JSONWriter`).
 protocol JSONWritable {
     func write(to json: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// This value's JSON as a response; `capacity` is what the writer starts with.
+    func response(capacity: Int, status: HTTPStatus = .ok) -> Response {
+        var json = JSONWriter(capacity: capacity)
+        write(to: &json)
+        return json.response(status: status)
+    }
+}
+
+extension Response {
+    /// JSON already written (`JSONWriter`, `PageWriter`, the guest inbox's builder) as a response.
+    static func json(_ body: ByteBuffer, status: HTTPStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: status, headers: headers, body: .init(buffer: body))
+    }
 }

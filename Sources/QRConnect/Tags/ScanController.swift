@@ -157,9 +157,7 @@ struct ScanOutcome: Encodable, JSONWritable, AsyncResponseEncodable {
     }
 
     func encodeResponse(for request: Request) async throws -> Response {
-        var json = JSONWriter(capacity: 256)
-        write(to: &json)
-        return json.response()
+        response(capacity: 256)
     }
 
     private init(status: String, detail: String? = nil, ownerID: Int? = nil, nom: String? = nil, chatURL: String? = nil,
