@@ -39,4 +39,37 @@ import Testing
         #expect(ran.dropFirst().map(\.count) == [3, 1])
         #expect(Set(ran.dropFirst().joined()) == [1, 2, 3, 4])
     }
+
+    /// `enqueue` (a live-delivery note) returns before its batch runs, and its items still go out
+    /// in the order they were given, at most `maxBatch` to a batch.
+    @Test func enqueuedItemsGoOutInOrderWithoutTheirSenderWaiting() async throws {
+        // setup: a batch run that records its items, and holds the first batch until told
+        let batches = NIOLockedValueBox<[[Int]]>([])
+        let (release, released) = AsyncStream<Void>.makeStream()
+        let batcher = Batcher<Int, Void>(maxBatch: 2) { items in
+            let isFirst = batches.withLockedValue { batches in
+                batches.append(items)
+                return batches.count == 1
+            }
+            if isFirst {
+                for await _ in release { break }
+            }
+            return items.map { _ in () }
+        }
+
+        // act: five items, then three more while the first batch is held
+        for item in 0..<5 { batcher.enqueue(item) }
+        while batches.withLockedValue({ $0.isEmpty }) { await Task.yield() }
+        for item in 5..<8 { batcher.enqueue(item) }
+        #expect(batches.withLockedValue { $0.count } == 1, "the first batch is still held")
+        released.yield()
+        for _ in 0..<500 where batches.withLockedValue({ $0.joined().count }) < 8 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+
+        // check
+        let ran = batches.withLockedValue { $0 }
+        #expect(Array(ran.joined()) == Array(0..<8), "\(ran)")
+        #expect(ran.allSatisfy { $0.count <= 2 }, "\(ran)")
+    }
 }

@@ -8,9 +8,12 @@ import Vapor
 /// transaction of its own, and PostgreSQL runs the commits of notifying transactions one at a
 /// time (they share one lock on the notification queue). Here (`Batcher`), while one batch is on its way, the
 /// notes that arrive wait and go together in the next: under load a send pays for part of a
-/// statement; alone, it pays what it did. A note goes out after the notes published before it,
-/// and each publisher returns once its note is sent (or has failed: it is logged, and sockets
-/// that miss it catch up when they reconnect; the message itself is stored either way).
+/// statement; alone, it pays what it did. A note goes out after the notes published before it.
+///
+/// A publisher does not wait for its note (`Batcher.enqueue`): the send it tells of is stored
+/// already, and its answer waiting for the note's round trip too made a user's send three round
+/// trips long, each behind a batch. (A note that fails is logged, and sockets that miss it catch
+/// up when they reconnect; the message itself is stored either way.)
 final class NotifyBatcher: Sendable {
     /// At most this many notes per statement: a bounded number of statement texts, each
     /// prepared once per connection.
@@ -28,8 +31,9 @@ final class NotifyBatcher: Sendable {
         }
     }
 
-    func notify(_ payload: String) async {
-        await batcher.submit(payload)
+    /// Queues the note behind those published before it, and returns.
+    func notify(_ payload: String) {
+        batcher.enqueue(payload)
     }
 
     /// Sends `payloads` as one batch (for tests).

@@ -38,10 +38,11 @@ actor PostgresEventBus: EventBus {
     }
 
     /// Not isolated to the actor: every send publishes, and needs only the bus's constants.
-    /// Notes published together go out together (`NotifyBatcher`).
+    /// Notes published together go out together (`NotifyBatcher`); the caller does not wait for
+    /// its note to go out.
     nonisolated func publish(_ note: BusNote) async {
         do {
-            await notifier.notify(String(decoding: try JSONEncoder().encode(note), as: UTF8.self))
+            notifier.notify(String(decoding: try JSONEncoder().encode(note), as: UTF8.self))
         } catch {
             logger.warning("live delivery: cannot encode a note: \(String(reflecting: error))")
         }

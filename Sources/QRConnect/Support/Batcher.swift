@@ -15,7 +15,8 @@ final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private struct Waiting {
         let item: Item
-        let done: CheckedContinuation<Outcome, Never>
+        /// Nil for an item whose submitter does not wait (`enqueue`).
+        let done: CheckedContinuation<Outcome, Never>?
     }
 
     private struct State {
@@ -36,15 +37,25 @@ final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// The item's outcome, once the batch it went in has run.
     func submit(_ item: Item) async -> Outcome {
         await withCheckedContinuation { done in
-            let startsRunning = state.withLockedValue { state in
-                state.waiting.append(Waiting(item: item, done: done))
-                guard !state.running else { return false }
-                state.running = true
-                return true
-            }
-            if startsRunning {
-                Task { await self.runUntilNoneWait() }
-            }
+            add(Waiting(item: item, done: done))
+        }
+    }
+
+    /// Adds the item to the next batch, after every item submitted before it, and returns at
+    /// once: the submitter does not wait for the batch, nor learn its outcome.
+    func enqueue(_ item: Item) {
+        add(Waiting(item: item, done: nil))
+    }
+
+    private func add(_ waiting: Waiting) {
+        let startsRunning = state.withLockedValue { state in
+            state.waiting.append(waiting)
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        if startsRunning {
+            Task { await self.runUntilNoneWait() }
         }
     }
 
@@ -60,7 +71,7 @@ final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
             let outcomes = await run(batch.map(\.item))
             precondition(outcomes.count == batch.count, "a batch's run returns one outcome per item")
             for (waiting, outcome) in zip(batch, outcomes) {
-                waiting.done.resume(returning: outcome)
+                waiting.done?.resume(returning: outcome)
             }
         }
     }
