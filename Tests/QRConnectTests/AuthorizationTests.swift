@@ -392,6 +392,64 @@ import Vapor
         }
     }
 
+    /// Sends sign in within their statement too (on PostgreSQL, the batch that stores them). A
+    /// revoked key stores nothing, whatever it sends: not to a user, not as a reply, and not as a
+    /// guest either (the same route takes guests' sends, without a key).
+    @Test(arguments: TestDatabase.all)
+    func revokedKeySendsNothing(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup: alice owns a code and has a guest; her key is then revoked
+            let alice = try await app.registerOwner("alice")
+            let bob = try await app.register("bob")
+            try #require(try await app.guestSend(to: alice.id, "hello", as: "Renard").status == .created)
+            try #require(try await app.post("/api/chat/send/", ["receiver": bob.id, "content": "live"], token: alice.token).status == .created)
+            try #require(try await app.post("/api/auth/logout/", token: alice.token).status == .noContent)
+            let stored = try await app.count("messages")
+            let sends: [[String: any Sendable]] = [
+                ["receiver": bob.id, "content": "to bob"], ["pseudo": "Renard", "content": "to the guest"],
+                ["receiver": alice.id, "content": "to herself"], ["receiver": 999_999, "content": "to nobody"],
+                ["receiver": bob.id], ["content": "to no one named"],
+            ]
+            for body in sends {
+                // act
+                let revoked = try await app.post("/api/chat/send/", body, token: alice.token)
+
+                // check
+                #expect(revoked.status == .unauthorized, "\(body): \(revoked.text)")
+                #expect(revoked.errorCode == "invalid_token", "\(body)")
+            }
+            #expect(try await app.count("messages") == stored)
+        }
+    }
+
+    /// A live key's send is answered as before: its own id refused, an unknown user not found,
+    /// a missing field named, and the message stored under the key's user.
+    @Test(arguments: TestDatabase.all)
+    func liveKeysSendIsAnsweredForItsUser(_ database: TestDatabase) async throws {
+        try await withTestApp(database) { app in
+            // setup
+            let alice = try await app.register("alice", displayName: "Alice L.")
+            let bob = try await app.register("bob")
+
+            // act
+            let toSelf = try await app.post("/api/chat/send/", ["receiver": alice.id, "content": "me"], token: alice.token)
+            let toNobody = try await app.post("/api/chat/send/", ["receiver": 999_999, "content": "?"], token: alice.token)
+            let noContent = try await app.post("/api/chat/send/", ["receiver": bob.id], token: alice.token)
+            let sent = try await app.post("/api/chat/send/", ["receiver": bob.id, "content": "hi"], token: alice.token)
+
+            // check
+            #expect(toSelf.status == .badRequest && toSelf.errorCode == "cannot_write_to_self", "\(toSelf.text)")
+            #expect(toNobody.status == .notFound && toNobody.errorCode == "user_not_found", "\(toNobody.text)")
+            #expect(noContent.status == .badRequest, "\(noContent.text)")
+            #expect(sent.status == .created, "\(sent.text)")
+            let message = try #require(sent.object["message"] as? [String: Any])
+            #expect(message["sender"] as? Int == alice.id)
+            #expect(message["sender_name"] as? String == "Alice L.")
+            #expect(message["receiver"] as? Int == bob.id)
+            #expect(try await app.count("messages") == 1)
+        }
+    }
+
     // MARK: anonymous callers
 
     static let signedInReads: [String] = [

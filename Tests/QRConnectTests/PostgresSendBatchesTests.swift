@@ -47,6 +47,40 @@ struct PostgresSendBatchesTests {
         }
     }
 
+    @Test func aBatchOfSignedInSendsFindsEachKeysUserAndStoresWhatItCan() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup: carol's key revoked
+            let alice = try await app.register("alice", displayName: "Alice L.")
+            let bob = try await app.register("bob")
+            let carol = try await app.register("carol")
+            try #require(try await app.post("/api/auth/logout/", token: carol.token).status == .noContent)
+            func send(_ from: TestUser, _ to: Int, _ content: String) -> PostgresSendBatches.SignedInDirectSend {
+                .init(keyHash: SecretToken.hash(from.token), receiverID: to, content: content, createdAt: Date())
+            }
+
+            // act
+            let outcomes = await PostgresSendBatches.store([
+                send(alice, bob.id, "un"), send(carol, bob.id, "révoquée"), send(bob, bob.id, "à soi"),
+                send(bob, 999_999, "perdu"), send(bob, alice.id, "deux"),
+            ], on: { app.app.db })
+
+            // check: each key's own user; the revoked key nobody; stored only the two real sends, in order
+            let signedIn = try outcomes.map { try $0.get()?.signedIn.user.id }
+            #expect(signedIn == [alice.id, nil, bob.id, bob.id, bob.id])
+            let stored = try outcomes.map { try $0.get()?.messageID }
+            let first = try #require(stored[0])
+            let second = try #require(stored[4])
+            #expect(stored[1] == nil && stored[2] == nil && stored[3] == nil)
+            #expect(first < second)
+            #expect(try await app.count("messages") == 2)
+            let thread = try await app.get("/api/chat/discussion/\(bob.id)/", token: alice.token)
+            #expect(thread.contents == ["un", "deux"])
+            #expect(thread.messageIDs == [first, second])
+            let sender = try #require(thread.array.first)
+            #expect(sender["sender_name"] as? String == "Alice L.")
+        }
+    }
+
     @Test func aBatchOfGuestSendsLeavesOutABlockedSession() async throws {
         try await withTestApp(Self.database) { app in
             // setup: two guests who wrote once; the owner blocked the second

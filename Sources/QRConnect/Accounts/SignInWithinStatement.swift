@@ -14,6 +14,10 @@ import Vapor
 // When that statement finds nothing (an empty page, an empty inbox), it cannot tell a revoked
 // key from an empty list: the handler then signs in the usual way (`signInWithPresentedKey`),
 // which answers `401` for a key that names no one, and goes on as for any signed-in request.
+//
+// A user's send on PostgreSQL does the same in its batch (`PostgresSendBatches.signedInDirectSQL`):
+// the statement that stores the batch finds each key's user first, and stores nothing for a key
+// that names no one. The send route is also the guests': a request without a key sends as a guest.
 
 extension Route {
     private static let signsInKey = "qrconnect.signsInWithinItsStatement"
@@ -58,9 +62,9 @@ extension Request {
 
     /// Reads a signed-in request's parameters keeping the usual order of answers: a missing or
     /// revoked key is a `401` before any parameter's `400`, as when the key is looked up first.
-    func parametersOfSignedInRequest<T>(_ read: () throws -> T) async throws -> T {
+    func parametersOfSignedInRequest<T>(_ read: () async throws -> T) async throws -> T {
         do {
-            return try read()
+            return try await read()
         } catch {
             _ = try await signInWithPresentedKey()
             throw error

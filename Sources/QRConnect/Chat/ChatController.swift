@@ -10,8 +10,8 @@ struct ChatController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         for prefix in Self.prefixes {
             let chat = routes.grouped(prefix)
-            chat.post("send", use: send)
-            // The reads owners make most sign in within their own statement (SignInWithinStatement.swift).
+            chat.post("send", use: send).signsInWithinItsStatement()
+            // Sends and the reads owners make most sign in within their own statement (SignInWithinStatement.swift).
             chat.get("discussion-anonyme", use: ownerReadsGuestThread).signsInWithinItsStatement()
             chat.get("conversations-anonymes", use: guestConversations).signsInWithinItsStatement()
             chat.get("discussion", ":user_id", use: directThread).signsInWithinItsStatement()
@@ -26,31 +26,11 @@ struct ChatController: RouteCollection {
     // MARK: sending
 
     func send(req: Request) async throws -> Response {
-        let body = try await req.decodeJSONObject(SendRequest.self)
-        let store = req.messageStore
         let sent: MessageStore.Sent
-        try await req.enforcePerAddress(\.addressMessages)
-        if let user = req.auth.get(SignedInUser.self) {
-            if let pseudo = body.pseudo {
-                sent = try await store.replyToGuest(from: user, pseudo: pseudo, content: body.content)
-            } else {
-                sent = try await store.sendDirect(from: user, to: try body.requireReceiver(), content: body.content)
-            }
+        if let keyHash = req.presentedKeyHash {
+            sent = try await sendAsUser(req, keyHash: keyHash)
         } else {
-            let ownerID = try body.requireReceiver()
-            let presentedToken = GuestIdentity.presentedToken(req)
-            let check = try await GuestSendCheck.read(
-                ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database,
-                batches: req.application.writer.postgresSends)
-            guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
-            try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
-            sent = try await store.sendFromGuest(
-                to: ownerID,
-                presentedToken: presentedToken,
-                knownSession: check.session,
-                requestedPseudo: body.senderName,
-                content: body.content,
-                addressHash: try await req.clientAddressHash())
+            sent = try await sendAsGuest(req)
         }
         await req.application.realtime.announce(sent)
         let response = SentResponse(message: sent.message, guestToken: sent.guestToken).response(capacity: 512, status: .created)
@@ -58,6 +38,48 @@ struct ChatController: RouteCollection {
             response.cookies[GuestIdentity.cookieName] = GuestIdentity.cookie(token, config: req.application.config)
         }
         return response
+    }
+
+    /// The route signs in within its statement (`SignInWithinStatement.swift`): on PostgreSQL a
+    /// message to a user is stored by a batch that finds the key's user too, one round trip where
+    /// signing in first took two. Otherwise (SQLite, a reply to a guest) the key is looked up first.
+    private func sendAsUser(_ req: Request, keyHash: String) async throws -> MessageStore.Sent {
+        let (body, receiverID) = try await req.parametersOfSignedInRequest {
+            let body = try await req.decodeJSONObject(SendRequest.self)
+            try await req.enforcePerAddress(\.addressMessages)
+            return (body, body.pseudo == nil ? try body.requireReceiver() : nil)
+        }
+        let store = req.messageStore
+        if let receiverID,
+           let (signedIn, sent) = try await store.sendDirect(signingInWith: keyHash, to: receiverID, content: body.content) {
+            req.auth.login(signedIn.user)
+            req.accessTokenID = signedIn.tokenID
+            return sent
+        }
+        let user = try await req.signInWithPresentedKey()
+        if let pseudo = body.pseudo {
+            return try await store.replyToGuest(from: user, pseudo: pseudo, content: body.content)
+        }
+        return try await store.sendDirect(from: user, to: try body.requireReceiver(), content: body.content)
+    }
+
+    private func sendAsGuest(_ req: Request) async throws -> MessageStore.Sent {
+        let body = try await req.decodeJSONObject(SendRequest.self)
+        try await req.enforcePerAddress(\.addressMessages)
+        let ownerID = try body.requireReceiver()
+        let presentedToken = GuestIdentity.presentedToken(req)
+        let check = try await GuestSendCheck.read(
+            ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database,
+            batches: req.application.writer.postgresSends)
+        guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
+        try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
+        return try await req.messageStore.sendFromGuest(
+            to: ownerID,
+            presentedToken: presentedToken,
+            knownSession: check.session,
+            requestedPseudo: body.senderName,
+            content: body.content,
+            addressHash: try await req.clientAddressHash())
     }
 
     /// A guest's message counts against their session, the owner's inbox, and (for a first

@@ -60,6 +60,24 @@ struct MessageStore: Sendable {
         }
     }
 
+    /// A user's send made with the key whose hash is `keyHash`, on PostgreSQL: the key's user is
+    /// found by the batch that stores the send (`PostgresSendBatches.SignedInDirectSend`), the
+    /// answers as `sendDirect`'s, and `401` for a key that names no one (nothing stored). Nil on
+    /// SQLite, where nothing was done: the caller signs in first, then calls `sendDirect`.
+    func sendDirect(signingInWith keyHash: String, to receiverID: Int, content: String) async throws -> (signedIn: PostgresSignIns.Found, sent: Sent)? {
+        guard let postgresSends = writer.postgresSends else { return nil }
+        let createdAt = Date()
+        guard let outcome = try await postgresSends.send(PostgresSendBatches.SignedInDirectSend(
+            keyHash: keyHash, receiverID: receiverID, content: content, createdAt: createdAt))
+        else { throw APIError.invalidToken }
+        let sender = outcome.signedIn.user
+        guard sender.id != receiverID else { throw APIError.cannotWriteToSelf }
+        guard let id = outcome.messageID else { throw APIError.userNotFound }
+        let sent = Self.sentDirect(
+            id: id, from: sender.id, to: receiverID, senderName: sender.displayName, content: content, createdAt: createdAt)
+        return (outcome.signedIn, sent)
+    }
+
     // MARK: guest to owner
 
     /// A guest writes to `ownerID`. With a token that already has a session with this owner,
@@ -205,6 +223,12 @@ struct MessageStore: Sendable {
         guard let id = try await batches.send(PostgresSendBatches.DirectSend(
             senderID: senderID, receiverID: receiverID, senderName: senderName, content: content, createdAt: createdAt))
         else { throw APIError.userNotFound }
+        return sentDirect(id: id, from: senderID, to: receiverID, senderName: senderName, content: content, createdAt: createdAt)
+    }
+
+    private static func sentDirect(
+        id: Int, from senderID: Int, to receiverID: Int, senderName: String, content: String, createdAt: Date
+    ) -> Sent {
         let (low, high) = (min(senderID, receiverID), max(senderID, receiverID))
         let message = StoredMessage(
             id: id, senderID: senderID, receiverID: receiverID, guestSessionID: nil, pairLowID: low, pairHighID: high,

@@ -38,6 +38,23 @@ final class PostgresSendBatches: Sendable {
         let createdAt: Date
     }
 
+    /// A user's send made with the key whose hash is `keyHash`: the key's user is found by the
+    /// same statement that stores the send (`signedInDirectSQL`), one round trip where signing in
+    /// first and then sending took two, each waiting for a batch of its own.
+    struct SignedInDirectSend: Sendable {
+        let keyHash: String
+        let receiverID: Int
+        let content: String
+        let createdAt: Date
+    }
+
+    /// The user the key signed in, and the message's id: nil when nothing was stored (no such
+    /// receiver, or the user's own id).
+    struct SignedInDirectSent: Sendable {
+        let signedIn: PostgresSignIns.Found
+        let messageID: Int?
+    }
+
     struct GuestSend: Sendable {
         let sessionID: Int
         let content: String
@@ -60,6 +77,7 @@ final class PostgresSendBatches: Sendable {
     }
 
     private let direct: Batcher<DirectSend, Result<Int?, any Error>>
+    private let signedInDirect: Batcher<SignedInDirectSend, Result<SignedInDirectSent?, any Error>>
     private let guest: Batcher<GuestSend, Result<Int?, any Error>>
     private let replies: Batcher<OwnerReply, Result<StoredReply?, any Error>>
     private let guestChecks: Batcher<GuestCheck, Result<GuestSendCheck, any Error>>
@@ -74,6 +92,7 @@ final class PostgresSendBatches: Sendable {
 
     init(database: @escaping @Sendable () -> any Database) {
         direct = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
+        signedInDirect = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         guest = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         replies = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         guestChecks = Batcher(maxBatch: Self.maxBatch) { await Self.check($0, on: database()) }
@@ -87,6 +106,11 @@ final class PostgresSendBatches: Sendable {
     /// The message's id; nil when the receiver does not exist (nothing stored).
     func send(_ send: DirectSend) async throws -> Int? {
         try await direct.submit(send).get()
+    }
+
+    /// The key's user and what was stored; nil when the key names no one (nothing stored).
+    func send(_ send: SignedInDirectSend) async throws -> SignedInDirectSent? {
+        try await signedInDirect.submit(send).get()
     }
 
     /// The message's id; nil when the session is blocked or gone (nothing stored).
@@ -109,6 +133,44 @@ final class PostgresSendBatches: Sendable {
             ])
         }, read: { try $0.int("message_id") })
     }
+
+    static func store(_ sends: [SignedInDirectSend], on database: @Sendable () -> any Database) async -> [Result<SignedInDirectSent?, any Error>] {
+        await store(sends, on: database, query: { sends in
+            FastQuery(signedInDirectSQL, [
+                .texts(sends.map(\.keyHash)), .ints(sends.map(\.receiverID)), .texts(sends.map(\.content)),
+                .dates(sends.map(\.createdAt)),
+            ])
+        }, read: { row in
+            SignedInDirectSent(signedIn: try UserAuthenticator.signedIn(row), messageID: try row.optionalInt("message_id"))
+        })
+    }
+
+    /// Binds: the keys' hashes, the receivers, the contents and the times, as arrays. Each key is
+    /// looked up as a sign-in is (`access_tokens_token_hash_key`); the items whose key names a
+    /// user, to someone else, go to `qrconnect_send_direct_batch` as one batch, in their order.
+    /// One row per item whose key names a user: `item` (its 1-based position), the sign-in's
+    /// columns (`UserAuthenticator.signedIn`) and `message_id`, NULL when nothing was stored.
+    static let signedInDirectSQL = """
+        WITH signed AS (
+            SELECT k.item::int AS item, \(UserAuthenticator.signedInColumns), k.receiver, k.content, k.created_at
+            FROM unnest(?, ?, ?, ?) WITH ORDINALITY AS k(token_hash, receiver, content, created_at, item)
+            JOIN access_tokens t ON t.token_hash = k.token_hash
+            JOIN users u ON u.id = t.user_id),
+        sending AS (
+            SELECT coalesce(array_agg(item ORDER BY item), '{}') AS items,
+                   coalesce(array_agg(id ORDER BY item), '{}') AS senders,
+                   coalesce(array_agg(receiver ORDER BY item), '{}') AS receivers,
+                   coalesce(array_agg(display_name ORDER BY item), '{}') AS names,
+                   coalesce(array_agg(content ORDER BY item), '{}') AS contents,
+                   coalesce(array_agg(created_at ORDER BY item), '{}') AS times
+            FROM signed WHERE id <> receiver),
+        sent AS (
+            SELECT sending.items[b.item] AS item, b.message_id
+            FROM sending CROSS JOIN LATERAL qrconnect_send_direct_batch(
+                sending.senders, sending.receivers, sending.names, sending.contents, sending.times) AS b)
+        SELECT s.item, s.token_id, s.id, s.username, s.password_hash, s.display_name, sent.message_id
+        FROM signed AS s LEFT JOIN sent ON sent.item = s.item
+        """
 
     static func store(_ sends: [GuestSend], on database: @Sendable () -> any Database) async -> [Result<Int?, any Error>] {
         await store(sends, on: database, query: { sends in
