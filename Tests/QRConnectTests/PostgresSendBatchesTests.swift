@@ -177,4 +177,48 @@ struct PostgresSendBatchesTests {
             #expect(checks[1].session == nil && checks[2].session == nil && checks[3].session == nil)
         }
     }
+
+    /// A returning guest's send is checked and stored by one statement: each item stored only
+    /// where its own check lets it (guests may write, a session, not blocked), and answered with
+    /// its check either way.
+    @Test func aBatchOfCheckedGuestSendsStoresOnlyWhereEachCheckLetsIt() async throws {
+        try await withTestApp(Self.database) { app in
+            // setup: alice with two tags, the car's paused; two guests who wrote to her, the
+            // second then blocked; bob with no tag and no guest
+            let (alice, car) = try await app.ownerWithTag("alice")
+            let keys = try await app.mintCode()
+            _ = try await app.post("/api/auth/scan-qr/", ["token": keys.uuidString], token: alice.token)
+            let bob = try await app.register("bob")
+            func tokenOf(_ pseudo: String) async throws -> String {
+                let sent = try await app.guestSend(to: alice.id, "bonjour", as: pseudo)
+                return try #require(sent.object["guest_token"] as? String)
+            }
+            let renard = try await tokenOf("Renard")
+            let blaireau = try await tokenOf("Blaireau")
+            try await app.sql.raw("UPDATE guest_sessions SET blocked_at = now() WHERE pseudo = 'Blaireau'").run()
+            try #require(try await app.request(.PATCH, "/api/tags/\(car)/", json: ["paused": true], token: alice.token).status == .ok)
+            func send(_ owner: Int, _ tag: UUID?, _ token: String, _ content: String) -> PostgresSendBatches.CheckedGuestSend {
+                .init(ownerID: owner, tag: tag, tokenHash: SecretToken.hash(token), content: content, createdAt: Date())
+            }
+
+            // act
+            let outcomes = await PostgresSendBatches.store([
+                send(alice.id, keys, renard, "un"), send(alice.id, car, renard, "tag en pause"),
+                send(alice.id, nil, blaireau, "bloqué"), send(bob.id, nil, renard, "autre propriétaire"),
+                send(alice.id, nil, "never-issued-token-0000", "inconnu"), send(alice.id, nil, renard, "deux"),
+            ], on: { app.app.db })
+
+            // check
+            let sent = try outcomes.map { try $0.get() }
+            #expect(sent.map(\.check.guestsMayWrite) == [true, false, true, true, true, true])
+            #expect(sent.map { $0.check.session?.pseudo } == ["Renard", "Renard", "Blaireau", nil, nil, "Renard"])
+            #expect(sent[2].check.session?.isBlocked == true)
+            #expect(sent.map { $0.messageID != nil } == [true, false, false, false, false, true])
+            #expect(try #require(sent[0].messageID) < (try #require(sent[5].messageID)))
+            let page = try await app.get("/api/chat/discussion-anonyme/?pseudo=Renard", token: alice.token)
+            #expect(page.contents == ["bonjour", "un", "deux"])
+            #expect(Array(page.messageIDs.suffix(2)) == [sent[0].messageID, sent[5].messageID])
+            #expect(try await app.count("messages") == 4)
+        }
+    }
 }

@@ -50,8 +50,9 @@ struct ChatController: RouteCollection {
             return (body, body.pseudo == nil ? try body.requireReceiver() : nil)
         }
         let store = req.messageStore
-        if let receiverID,
-           let (signedIn, sent) = try await store.sendDirect(signingInWith: keyHash, to: receiverID, content: body.content) {
+        if let receiverID, let batches = req.application.writer.postgresSends {
+            let (signedIn, sent) = try await store.sendDirect(
+                signingInWith: keyHash, to: receiverID, content: body.content, through: batches)
             req.auth.login(signedIn.user)
             req.accessTokenID = signedIn.tokenID
             return sent
@@ -63,23 +64,48 @@ struct ChatController: RouteCollection {
         return try await store.sendDirect(from: user, to: try body.requireReceiver(), content: body.content)
     }
 
+    /// On PostgreSQL a returning guest's send (a token) is checked and stored by one statement,
+    /// after the limits that do not depend on the session. Otherwise, and when that statement
+    /// stored nothing (no session yet, a blocked one), the check comes first, then the limits,
+    /// then the send.
     private func sendAsGuest(_ req: Request) async throws -> MessageStore.Sent {
         let body = try await req.decodeJSONObject(SendRequest.self)
         try await req.enforcePerAddress(\.addressMessages)
         let ownerID = try body.requireReceiver()
         let presentedToken = GuestIdentity.presentedToken(req)
-        let check = try await GuestSendCheck.read(
-            ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database,
-            batches: req.application.writer.postgresSends)
-        guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
-        try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
-        return try await req.messageStore.sendFromGuest(
+        let store = req.messageStore
+        let check: GuestSendCheck
+        if let presentedToken, let batches = req.application.writer.postgresSends {
+            try await Self.enforceReturningGuestLimits(req, ownerID: ownerID, token: presentedToken)
+            let (checked, sent) = try await store.sendFromReturningGuest(
+                to: ownerID, tag: body.tag, token: presentedToken, content: body.content, through: batches)
+            guard checked.guestsMayWrite else { throw APIError.ownerUnavailable }
+            if let sent { return sent }
+            check = checked
+            if check.session == nil { try await req.enforcePerAddress(\.addressGuestSessions) }
+        } else {
+            check = try await GuestSendCheck.read(
+                ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database,
+                batches: req.application.writer.postgresSends)
+            guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
+            try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
+        }
+        return try await store.sendFromGuest(
             to: ownerID,
             presentedToken: presentedToken,
             knownSession: check.session,
             requestedPseudo: body.senderName,
             content: body.content,
             addressHash: try await req.clientAddressHash())
+    }
+
+    /// Before a returning guest's send that is checked and stored by one statement (PostgreSQL),
+    /// the limits a send with a session counts, on the token: the owner's inbox, and the
+    /// guest's messages. (Should the token hold no session with this owner, the send then
+    /// counts as a new session too, as any send without one.)
+    private static func enforceReturningGuestLimits(_ req: Request, ownerID: Int, token: String) async throws {
+        try await req.enforce(\.inboxMessages, for: String(ownerID))
+        try await req.enforce(\.guestMessages, for: SecretToken.hash(token) + ":" + String(ownerID))
     }
 
     /// A guest's message counts against their session, the owner's inbox, and (for a first

@@ -62,12 +62,13 @@ struct MessageStore: Sendable {
 
     /// A user's send made with the key whose hash is `keyHash`, on PostgreSQL: the key's user is
     /// found by the batch that stores the send (`PostgresSendBatches.SignedInDirectSend`), the
-    /// answers as `sendDirect`'s, and `401` for a key that names no one (nothing stored). Nil on
-    /// SQLite, where nothing was done: the caller signs in first, then calls `sendDirect`.
-    func sendDirect(signingInWith keyHash: String, to receiverID: Int, content: String) async throws -> (signedIn: PostgresSignIns.Found, sent: Sent)? {
-        guard let postgresSends = writer.postgresSends else { return nil }
+    /// answers as `sendDirect`'s, and `401` for a key that names no one (nothing stored). (On
+    /// SQLite the caller signs in first, then calls `sendDirect`.)
+    func sendDirect(
+        signingInWith keyHash: String, to receiverID: Int, content: String, through batches: PostgresSendBatches
+    ) async throws -> (signedIn: PostgresSignIns.Found, sent: Sent) {
         let createdAt = Date()
-        guard let outcome = try await postgresSends.send(PostgresSendBatches.SignedInDirectSend(
+        guard let outcome = try await batches.send(PostgresSendBatches.SignedInDirectSend(
             keyHash: keyHash, receiverID: receiverID, content: content, createdAt: createdAt))
         else { throw APIError.invalidToken }
         let sender = outcome.signedIn.user
@@ -124,6 +125,20 @@ struct MessageStore: Sendable {
                 parties: [.user(ownerID), .guest(tokenHash: session!.tokenHash)],
                 guestToken: token)
         }
+    }
+
+    /// A guest's send with the token it presented, on PostgreSQL: checked (`GuestSendCheck`) and,
+    /// where guests may write and the token holds a session with the owner that is not blocked,
+    /// stored, by one statement (`PostgresSendBatches.CheckedGuestSend`). The check, and the sent
+    /// message or nil (nothing stored: the caller goes on with the check as the full way does).
+    func sendFromReturningGuest(
+        to ownerID: Int, tag: UUID?, token: String, content: String, through batches: PostgresSendBatches
+    ) async throws -> (check: GuestSendCheck, sent: Sent?) {
+        let createdAt = Date()
+        let outcome = try await batches.send(PostgresSendBatches.CheckedGuestSend(
+            ownerID: ownerID, tag: tag, tokenHash: SecretToken.hash(token), content: content, createdAt: createdAt))
+        guard let id = outcome.messageID, let session = outcome.check.session else { return (outcome.check, nil) }
+        return (outcome.check, Self.sentFromGuest(id: id, on: session, content: content, createdAt: createdAt, token: token))
     }
 
     /// The guest's session with this owner, opening one if needed; and the token that names it.
@@ -246,6 +261,10 @@ struct MessageStore: Sendable {
         guard let id = try await batches.send(PostgresSendBatches.GuestSend(
             sessionID: session.id, content: content, createdAt: createdAt))
         else { return nil }
+        return sentFromGuest(id: id, on: session, content: content, createdAt: createdAt, token: token)
+    }
+
+    private static func sentFromGuest(id: Int, on session: GuestSessionRef, content: String, createdAt: Date, token: String?) -> Sent {
         let message = StoredMessage(
             id: id, senderID: nil, receiverID: session.ownerID, guestSessionID: session.id, pairLowID: nil, pairHighID: nil,
             senderName: session.pseudo, pseudo: session.pseudo, content: content, createdAt: createdAt)

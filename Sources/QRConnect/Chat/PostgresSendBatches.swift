@@ -55,6 +55,24 @@ final class PostgresSendBatches: Sendable {
         let messageID: Int?
     }
 
+    /// A returning guest's send, with the token it presented (its hash): checked as a
+    /// `GuestCheck` is, and stored on the session the token holds with the owner, by one statement
+    /// (`checkedGuestSQL`) where the check's batch and the send's took two round trips.
+    struct CheckedGuestSend: Sendable {
+        let ownerID: Int
+        let tag: UUID?
+        let tokenHash: String
+        let content: String
+        let createdAt: Date
+    }
+
+    /// The send's check, and the message's id: nil when nothing was stored (guests may not
+    /// write, no session, or a blocked one).
+    struct CheckedGuestSent: Sendable {
+        let check: GuestSendCheck
+        let messageID: Int?
+    }
+
     struct GuestSend: Sendable {
         let sessionID: Int
         let content: String
@@ -79,6 +97,7 @@ final class PostgresSendBatches: Sendable {
     private let direct: Batcher<DirectSend, Result<Int?, any Error>>
     private let signedInDirect: Batcher<SignedInDirectSend, Result<SignedInDirectSent?, any Error>>
     private let guest: Batcher<GuestSend, Result<Int?, any Error>>
+    private let checkedGuest: Batcher<CheckedGuestSend, Result<CheckedGuestSent, any Error>>
     private let replies: Batcher<OwnerReply, Result<StoredReply?, any Error>>
     private let guestChecks: Batcher<GuestCheck, Result<GuestSendCheck, any Error>>
 
@@ -94,6 +113,7 @@ final class PostgresSendBatches: Sendable {
         direct = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         signedInDirect = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         guest = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
+        checkedGuest = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         replies = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         guestChecks = Batcher(maxBatch: Self.maxBatch) { await Self.check($0, on: database()) }
     }
@@ -116,6 +136,11 @@ final class PostgresSendBatches: Sendable {
     /// The message's id; nil when the session is blocked or gone (nothing stored).
     func send(_ send: GuestSend) async throws -> Int? {
         try await guest.submit(send).get()
+    }
+
+    /// The send's check and what was stored.
+    func send(_ send: CheckedGuestSend) async throws -> CheckedGuestSent {
+        try await checkedGuest.submit(send).get()
     }
 
     /// The stored reply; nil when the owner has no guest of that pseudonym (nothing stored).
@@ -179,6 +204,49 @@ final class PostgresSendBatches: Sendable {
             ])
         }, read: { try $0.int("message_id") })
     }
+
+    /// Every item has a row (its tag counts are one row whatever the owner has).
+    static func store(_ sends: [CheckedGuestSend], on database: @Sendable () -> any Database) async -> [Result<CheckedGuestSent, any Error>] {
+        let outcomes = await store(sends, on: database, query: { sends in
+            FastQuery(checkedGuestSQL, [
+                .ints(sends.map(\.ownerID)), .uuids(sends.map(\.tag)), .texts(sends.map(\.tokenHash)),
+                .texts(sends.map(\.content)), .dates(sends.map(\.createdAt)),
+            ])
+        }, read: { row in
+            let session = try GuestSessionRef(row, ownerID: try row.int("owner_id"), tokenHash: try row.string("token_hash"))
+            return CheckedGuestSent(
+                check: GuestSendCheck(guestsMayWrite: try TagAvailability.mayWrite(counts: row), session: session),
+                messageID: try row.optionalInt("message_id"))
+        })
+        return outcomes.enumerated().map { index, outcome in
+            outcome.flatMap { $0.map { .success($0) } ?? .failure(BatchAnswerMissing(position: index + 1)) }
+        }
+    }
+
+    /// Binds: the owners, the tags (NULL for none), the tokens' hashes, the contents and the
+    /// times, as arrays. Each item is checked as `GuestSendCheck.batchSQL` checks it; the items
+    /// guests may write with a session that is not blocked go to `qrconnect_append_guest_batch`
+    /// as one batch, in their order. One row per item: `item` (its 1-based position), its owner
+    /// and token's hash, the check's columns, and `message_id`, NULL when nothing was stored.
+    static let checkedGuestSQL = """
+        WITH checked AS (
+            SELECT k.item::int AS item, k.owner_id, k.token_hash, k.content, k.created_at, tag_counts.*, token_session.*
+            FROM unnest(?, ?, ?, ?, ?) WITH ORDINALITY AS k(owner_id, tag, token_hash, content, created_at, item)
+            CROSS JOIN LATERAL (\(TagAvailability.countsSQL(owner: "k.owner_id", tag: "k.tag"))) AS tag_counts
+            LEFT JOIN LATERAL (\(GuestSessionRef.lookupSQL(tokenHash: "k.token_hash", ownerID: "k.owner_id"))) AS token_session ON true),
+        sending AS (
+            SELECT coalesce(array_agg(item ORDER BY item), '{}') AS items,
+                   coalesce(array_agg(session_id ORDER BY item), '{}') AS sessions,
+                   coalesce(array_agg(content ORDER BY item), '{}') AS contents,
+                   coalesce(array_agg(created_at ORDER BY item), '{}') AS times
+            FROM checked WHERE session_id IS NOT NULL AND blocked = 0 AND \(TagAvailability.mayWriteSQL)),
+        sent AS (
+            SELECT sending.items[b.item] AS item, b.message_id
+            FROM sending CROSS JOIN LATERAL qrconnect_append_guest_batch(sending.sessions, sending.contents, sending.times) AS b)
+        SELECT c.item, c.owner_id, c.token_hash, c.tags, c.paused, c.named_paused, c.session_id, c.pseudo, c.blocked,
+               sent.message_id
+        FROM checked AS c LEFT JOIN sent ON sent.item = c.item
+        """
 
     static func store(_ replies: [OwnerReply], on database: @Sendable () -> any Database) async -> [Result<StoredReply?, any Error>] {
         await store(replies, on: database, query: { replies in
@@ -247,7 +315,7 @@ final class PostgresSendBatches: Sendable {
     }
 }
 
-/// A batch function answered for an item the batch did not have.
+/// A batch of guest checks had no row for an item.
 /// Every guest check has a row (its tag counts are one row whatever the owner has).
 private struct BatchAnswerMissing: Error, CustomStringConvertible {
     let position: Int

@@ -41,6 +41,10 @@ enum TagAvailability {
         return try row.int("named_paused") == 0 && (tags == 0 || row.int("paused") < tags)
     }
 
+    /// The same rule in SQL, over the columns of `countsSQL`, for a statement that writes only
+    /// where guests may write (`PostgresSendBatches.checkedGuestSQL`).
+    static let mayWriteSQL = "(named_paused = 0 AND (tags = 0 OR paused < tags))"
+
     /// What a finder sees about one of the owner's tags: `nil` if the token is not theirs.
     static func publicState(of tag: UUID, ownerID: Int, on db: any Database) async throws -> PublicTagState? {
         try await QRCode.query(on: db)
