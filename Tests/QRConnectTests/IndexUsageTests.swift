@@ -1,4 +1,5 @@
 import Fluent
+import Foundation
 import FluentSQLiteDriver
 import SQLKit
 import Testing
@@ -120,7 +121,6 @@ import Testing
         }
     }
 
-    /// PostgreSQL's batch of sign-ins finds each key by its index (`PostgresSignIns`).
     /// A prepared statement is planned for its values five times, then PostgreSQL keeps its
     /// generic plan if that plan does not look costlier. With the page's `LIMIT` a bound value it
     /// did once the thread was large (a bound limit is planned as a tenth of the rows), and the
@@ -160,26 +160,53 @@ import Testing
         }
     }
 
+    /// PostgreSQL's batch of sign-ins finds each key by its index (`PostgresSignIns`), and so
+    /// does its batch of users' sends, which signs in too.
     @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
     func aBatchOfSignInsFindsEachKeyByItsIndex() async throws {
         let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
         try await withTestApp(database) { app in
-            let statement = FastQuery(PostgresSignIns.lookupSQL, [.texts(["x", "y", "z"])])
-            let plan = try await Self.plan(of: statement, database: database, on: app.db)
-            #expect(plan.contains("access_tokens_token_hash_key"), "\(plan)")
-            #expect(!plan.contains("Seq Scan on access_tokens"), "\(plan)")
+            let statements = [
+                FastQuery(PostgresSignIns.lookupSQL, [.texts(["x", "y", "z"])]),
+                FastQuery(PostgresSendBatches.signedInDirectSQL, [.texts(["x", "y"]), .ints([1, 2]), .texts(["a", "b"]), .dates([Date(), Date()])]),
+            ]
+            for statement in statements {
+                let plan = try await Self.plan(of: statement, database: database, on: app.db)
+                #expect(plan.contains("access_tokens_token_hash_key"), "\(plan)")
+                #expect(!plan.contains("Seq Scan on access_tokens"), "\(plan)")
+            }
         }
     }
 
-    /// ...and its batch of guest checks each owner's tags and each token's session by theirs.
+    /// ...its batch of scans finds each code by its token's index (`ScannedCode.batchSQL`)...
+    @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
+    func aBatchOfScansFindsEachCodeByItsIndex() async throws {
+        let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
+        try await withTestApp(database) { app in
+            let statement = FastQuery(ScannedCode.batchSQL, [.uuids([UUID(), UUID()])])
+            let plan = try await Self.plan(of: statement, database: database, on: app.db)
+            #expect(plan.contains("qr_codes_token_key"), "\(plan)")
+            #expect(!plan.contains("Seq Scan on qr_codes"), "\(plan)")
+        }
+    }
+
+    /// ...and its batch of guest checks (alone, or with the sends they let through) each owner's
+    /// tags and each token's session by theirs.
     @Test(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
     func aBatchOfGuestChecksReadsEachByItsIndexes() async throws {
         let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
         try await withTestApp(database) { app in
-            let statement = FastQuery(GuestSendCheck.batchSQL, [.ints([1, 2]), .uuids([nil, UUID()]), .texts(["x", nil])])
-            let plan = try await Self.plan(of: statement, database: database, on: app.db)
-            #expect(plan.contains("qr_codes_owner_idx") && plan.contains("guest_sessions_token_owner_key"), "\(plan)")
-            #expect(!plan.contains("Seq Scan on qr_codes") && !plan.contains("Seq Scan on guest_sessions"), "\(plan)")
+            let statements = [
+                FastQuery(GuestSendCheck.batchSQL, [.ints([1, 2]), .uuids([nil, UUID()]), .texts(["x", nil])]),
+                FastQuery(PostgresSendBatches.checkedGuestSQL, [
+                    .ints([1, 2]), .uuids([nil, UUID()]), .texts(["x", "y"]), .texts(["a", "b"]), .dates([Date(), Date()]),
+                ]),
+            ]
+            for statement in statements {
+                let plan = try await Self.plan(of: statement, database: database, on: app.db)
+                #expect(plan.contains("qr_codes_owner_idx") && plan.contains("guest_sessions_token_owner_key"), "\(plan)")
+                #expect(!plan.contains("Seq Scan on qr_codes") && !plan.contains("Seq Scan on guest_sessions"), "\(plan)")
+            }
         }
     }
 
@@ -289,7 +316,8 @@ import Testing
             case .texts(let values): arrayLiteral(values.map { $0.map { "\"\($0)\"" } })
             case .ints(let values): arrayLiteral(values.map(String.init))
             case .uuids(let values): arrayLiteral(values.map { $0?.uuidString })
-            default: preconditionFailure("integer and text binds only")
+            case .dates(let values): arrayLiteral(values.map { "\"\($0.ISO8601Format())\"" })
+            default: preconditionFailure("integer, text, UUID and time array binds only")
             }
         }.joined(separator: ", ")
         let rows = try await sql.raw("EXPLAIN EXECUTE probe(\(unsafeRaw: binds))").all()

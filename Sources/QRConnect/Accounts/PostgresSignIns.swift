@@ -1,47 +1,28 @@
 import Fluent
 
 /// On PostgreSQL, the sign-ins of this process that arrive together are looked up in one
-/// statement: the keys submitted while the previous lookup is on its way go together in the next
-/// (`Batcher`); a lone sign-in waits for nothing.
-///
-/// Each statement costs qrconnect about 150 µs of CPU on PostgreSQL (a pooled connection, the
-/// round trip, its rows), whatever it reads, and every signed-in request that does not sign in
-/// within its own statement (`SignInWithinStatement.swift`) starts with this one: a user's send
-/// was two statements, the sign-in and its batch.
+/// statement (`BatchedLookup`): every signed-in request that does not sign in within its own
+/// statement (`SignInWithinStatement.swift`) starts with this one.
 ///
 /// A key revoked before a sign-in is submitted is never found by it: a batch's statement starts
 /// after every item in it was submitted.
 final class PostgresSignIns: Sendable {
-    /// At most this many keys per statement.
-    static let maxBatch = 64
-
     typealias Found = (tokenID: Int, user: SignedInUser)
 
-    private let batcher: Batcher<String, Result<Found?, any Error>>
+    private let lookup: BatchedLookup<String, Found>
 
     init(database: @escaping @Sendable () -> any Database) {
-        batcher = Batcher(maxBatch: Self.maxBatch) { await Self.lookUp($0, on: database()) }
+        lookup = BatchedLookup(sql: Self.lookupSQL, bind: Self.bind, read: Self.read, database: database)
     }
 
     /// The user the key whose hash is `keyHash` signs in; nil for a key that names no one.
     func user(keyHash: String) async throws -> Found? {
-        try await batcher.submit(keyHash).get()
+        try await lookup.find(keyHash)
     }
 
-    /// One statement for all `keyHashes`: each key's row, named by its 1-based position.
+    /// One statement for all `keyHashes`: each key's user, or nil.
     static func lookUp(_ keyHashes: [String], on db: any Database) async -> [Result<Found?, any Error>] {
-        do {
-            var found = [Found?](repeating: nil, count: keyHashes.count)
-            let rows = try await FastQuery(lookupSQL, [.texts(keyHashes)]).all(on: db) { row in
-                (try row.int("item"), try UserAuthenticator.signedIn(row))
-            }
-            for (position, user) in rows where found.indices.contains(position - 1) {
-                found[position - 1] = user
-            }
-            return found.map { .success($0) }
-        } catch {
-            return keyHashes.map { _ in .failure(error) }
-        }
+        await BatchedLookup.lookUp(keyHashes, sql: lookupSQL, bind: bind, read: read, on: db)
     }
 
     /// Binds: the keys' hashes, as an array. Each key by `access_tokens_token_hash_key`.
@@ -51,4 +32,10 @@ final class PostgresSignIns: Sendable {
         JOIN access_tokens t ON t.token_hash = k.token_hash
         JOIN users u ON u.id = t.user_id
         """
+
+    @Sendable private static func bind(_ keyHashes: [String]) -> FastQuery.Bind { .texts(keyHashes) }
+
+    @Sendable private static func read(_ row: any ColumnReader, _: String) throws -> Found {
+        try UserAuthenticator.signedIn(row)
+    }
 }

@@ -10,7 +10,7 @@ func routes(_ app: Application) throws {
     try signingIn.register(collection: HealthController())   // GET /healthz
     try signingIn.register(collection: AccountsController()) // /api/auth/{register,login,logout,me}
     try signingIn.register(collection: AccountDataController()) // GET /api/auth/me/export, DELETE /api/auth/me
-    try signingIn.register(collection: ScanController())     // /api/auth/scan-qr
+    try signingIn.register(collection: ScanController(app))     // /api/auth/scan-qr
     try signingIn.register(collection: TagsController())     // /api/tags, /api/tags/<token>: an owner's tags and labels
     try signingIn.register(collection: ChatController())     // /api/chat/... and /api/auth/chat/...
     try signingIn.register(collection: ModerationController()) // /api/chat/{block,unblock,blocked,report}
