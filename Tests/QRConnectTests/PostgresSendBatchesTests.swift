@@ -10,28 +10,37 @@ import Testing
 struct PostgresSendBatchesTests {
     private static let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
 
-    @Test func aBatchOfUserSendsStoresEachItemItCanAndAnswersEachAlone() async throws {
+    /// A user's send signs in within its batch: each item is answered for its own key's user, and
+    /// stored where it can be, on its own (no such receiver, the user's own id, a key that names no
+    /// one, a text the server refuses, which rolls back the batch's call).
+    @Test func aBatchOfUserSendsSignsEachInAndStoresEachItemItCan() async throws {
         try await withTestApp(Self.database) { app in
-            // setup
-            let alice = try await app.register("alice")
+            // setup: carol's key revoked
+            let alice = try await app.register("alice", displayName: "Alice L.")
             let bob = try await app.register("bob")
-            func send(_ from: TestUser, _ to: Int, _ content: String) -> PostgresSendBatches.DirectSend {
-                .init(senderID: from.id, receiverID: to, senderName: from.username, content: content, createdAt: Date())
+            let carol = try await app.register("carol")
+            try #require(try await app.post("/api/auth/logout/", token: carol.token).status == .noContent)
+            func send(_ from: TestUser, _ to: Int, _ content: String) -> PostgresSendBatches.SignedInDirectSend {
+                .init(keyHash: SecretToken.hash(from.token), receiverID: to, content: content, createdAt: Date())
             }
 
-            // act: the first messages between them, one to nobody, and one PostgreSQL refuses
-            // (NUL in text), which rolls back the batch's call
+            // act: the first messages between alice and bob, and around them one item of each kind
+            // that stores nothing
             let outcomes = await PostgresSendBatches.store([
-                send(alice, bob.id, "un"), send(alice, 999_999, "perdu"), send(bob, alice.id, "deux"),
-                send(alice, bob.id, "nul\u{0}"),
+                send(alice, bob.id, "un"), send(carol, bob.id, "révoquée"), send(bob, bob.id, "à soi"),
+                send(bob, 999_999, "perdu"), send(bob, alice.id, "deux"), send(alice, bob.id, "nul\u{0}"),
             ], on: { app.app.db })
 
-            // check: the two real ones stored, in order; nobody's is not; the refused one fails alone
-            let first = try #require(try outcomes[0].get())
-            #expect(try outcomes[1].get() == nil)
-            let second = try #require(try outcomes[2].get())
+            // check: each key's own user, the revoked key nobody; the two real sends stored, in
+            // order; the refused one fails alone
+            let signedIn = try outcomes.prefix(5).map { try $0.get()?.signedIn.user.id }
+            #expect(signedIn == [alice.id, nil, bob.id, bob.id, bob.id])
+            let stored = try outcomes.prefix(5).map { try $0.get()?.messageID }
+            let first = try #require(stored[0])
+            let second = try #require(stored[4])
+            #expect(stored[1] == nil && stored[2] == nil && stored[3] == nil)
             #expect(first < second)
-            #expect(throws: (any Error).self) { try outcomes[3].get() }
+            #expect(throws: (any Error).self) { try outcomes[5].get() }
             #expect(try await app.count("messages") == 2)
             // (before reading the discussion, which marks it read)
             for (user, partner) in [(alice, bob), (bob, alice)] {
@@ -44,66 +53,32 @@ struct PostgresSendBatchesTests {
             let thread = try await app.get("/api/chat/discussion/\(bob.id)/", token: alice.token)
             #expect(thread.contents == ["un", "deux"])
             #expect(thread.messageIDs == [first, second])
+            #expect(thread.array.first?["sender_name"] as? String == "Alice L.")
         }
     }
 
-    @Test func aBatchOfSignedInSendsFindsEachKeysUserAndStoresWhatItCan() async throws {
-        try await withTestApp(Self.database) { app in
-            // setup: carol's key revoked
-            let alice = try await app.register("alice", displayName: "Alice L.")
-            let bob = try await app.register("bob")
-            let carol = try await app.register("carol")
-            try #require(try await app.post("/api/auth/logout/", token: carol.token).status == .noContent)
-            func send(_ from: TestUser, _ to: Int, _ content: String) -> PostgresSendBatches.SignedInDirectSend {
-                .init(keyHash: SecretToken.hash(from.token), receiverID: to, content: content, createdAt: Date())
-            }
-
-            // act
-            let outcomes = await PostgresSendBatches.store([
-                send(alice, bob.id, "un"), send(carol, bob.id, "révoquée"), send(bob, bob.id, "à soi"),
-                send(bob, 999_999, "perdu"), send(bob, alice.id, "deux"),
-            ], on: { app.app.db })
-
-            // check: each key's own user; the revoked key nobody; stored only the two real sends, in order
-            let signedIn = try outcomes.map { try $0.get()?.signedIn.user.id }
-            #expect(signedIn == [alice.id, nil, bob.id, bob.id, bob.id])
-            let stored = try outcomes.map { try $0.get()?.messageID }
-            let first = try #require(stored[0])
-            let second = try #require(stored[4])
-            #expect(stored[1] == nil && stored[2] == nil && stored[3] == nil)
-            #expect(first < second)
-            #expect(try await app.count("messages") == 2)
-            let thread = try await app.get("/api/chat/discussion/\(bob.id)/", token: alice.token)
-            #expect(thread.contents == ["un", "deux"])
-            #expect(thread.messageIDs == [first, second])
-            let sender = try #require(thread.array.first)
-            #expect(sender["sender_name"] as? String == "Alice L.")
-        }
-    }
-
+    /// A returning guest's send: a blocked session stores nothing, and an open one's counters and
+    /// last message follow every message of the batch.
     @Test func aBatchOfGuestSendsLeavesOutABlockedSession() async throws {
         try await withTestApp(Self.database) { app in
             // setup: two guests who wrote once; the owner blocked the second
             let owner = try await app.registerOwner("olive")
-            _ = try await app.guestSend(to: owner.id, "bonjour", as: "Libre")
-            _ = try await app.guestSend(to: owner.id, "bonjour", as: "Bloqué")
+            let libre = try #require(try await app.guestSend(to: owner.id, "bonjour", as: "Libre").object["guest_token"] as? String)
+            let bloque = try #require(try await app.guestSend(to: owner.id, "bonjour", as: "Bloqué").object["guest_token"] as? String)
             try await app.sql.raw("UPDATE guest_sessions SET blocked_at = now() WHERE pseudo = 'Bloqué'").run()
             let open = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Libre'").first()!
                 .decode(column: "id", as: Int.self)
-            let blocked = try await app.sql.raw("SELECT id FROM guest_sessions WHERE pseudo = 'Bloqué'").first()!
-                .decode(column: "id", as: Int.self)
+            func send(_ token: String, _ content: String) -> PostgresSendBatches.CheckedGuestSend {
+                .init(ownerID: owner.id, tag: nil, tokenHash: SecretToken.hash(token), content: content, createdAt: Date())
+            }
 
             // act
-            let outcomes = await PostgresSendBatches.store([
-                .init(sessionID: open, content: "a", createdAt: Date()),
-                .init(sessionID: blocked, content: "b", createdAt: Date()),
-                .init(sessionID: open, content: "c", createdAt: Date()),
-            ], on: { app.app.db })
+            let outcomes = await PostgresSendBatches.store([send(libre, "a"), send(bloque, "b"), send(libre, "c")], on: { app.app.db })
 
             // check
-            let a = try #require(try outcomes[0].get())
-            #expect(try outcomes[1].get() == nil)
-            let c = try #require(try outcomes[2].get())
+            let a = try #require(try outcomes[0].get().messageID)
+            #expect(try outcomes[1].get().messageID == nil)
+            let c = try #require(try outcomes[2].get().messageID)
             // (before the owner reads it, which marks it read)
             let row = try await app.sql.raw("SELECT owner_unread, last_message_id FROM guest_sessions WHERE id = \(bind: open)").first()!
             #expect(try row.decode(column: "owner_unread", as: Int.self) == 3)

@@ -30,14 +30,12 @@ struct MessageStore: Sendable {
 
     // MARK: user to user
 
+    /// A user's send, in one transaction of its own: SQLite's way (where it goes into a group
+    /// commit). On PostgreSQL the controller sends through `sendDirect(signingInWith:)`, in a batch.
     func sendDirect(from sender: SignedInUser, to receiverID: Int, content: String) async throws -> Sent {
         let senderID = sender.id
         guard receiverID != senderID else { throw APIError.cannotWriteToSelf }
         let senderName = sender.displayName
-        if let postgresSends = writer.postgresSends {
-            return try await Self.postgresSendDirect(
-                from: senderID, to: receiverID, senderName: senderName, content: content, through: postgresSends)
-        }
         return try await writer.transaction(on: db) { db in
             guard try await Self.userExists(receiverID, on: db) else { throw APIError.userNotFound }
             let (low, high) = (min(senderID, receiverID), max(senderID, receiverID))
@@ -85,7 +83,8 @@ struct MessageStore: Sendable {
     /// the session's pseudonym is used; otherwise a session is opened under `requestedPseudo`
     /// (or one the server picks), reusing the presented token only if the server issued it.
     /// `knownSession` is the session the caller already looked up for this token and owner, if
-    /// any (the limits need it first), so that it is not looked up twice.
+    /// any (the limits need it first), so that it is not looked up twice. (On PostgreSQL a
+    /// returning guest's send comes here only when `sendFromReturningGuest` stored nothing.)
     func sendFromGuest(
         to ownerID: Int, presentedToken: String?, knownSession: GuestSessionRef? = nil, requestedPseudo: String?,
         content: String, addressHash: String? = nil
@@ -94,11 +93,6 @@ struct MessageStore: Sendable {
         // sessions); without one, an unknown owner is a 404 before anything is written.
         if knownSession == nil {
             guard try await Self.userExists(ownerID, on: db) else { throw APIError.userNotFound }
-        }
-        if let postgresSends = writer.postgresSends, let known = knownSession,
-           let sent = try await Self.postgresAppendFromGuest(
-               to: known, content: content, token: presentedToken, through: postgresSends) {
-            return sent
         }
         return try await writer.transaction(on: db) { db in
             var session = knownSession
@@ -229,18 +223,7 @@ struct MessageStore: Sendable {
 
     // MARK: on PostgreSQL, in batches
 
-    /// `sendDirect` in a batch of user sends (`qrconnect_send_direct_batch`): the same
-    /// statements, run by the server in the batch's transaction.
-    private static func postgresSendDirect(
-        from senderID: Int, to receiverID: Int, senderName: String, content: String, through batches: PostgresSendBatches
-    ) async throws -> Sent {
-        let createdAt = Date()
-        guard let id = try await batches.send(PostgresSendBatches.DirectSend(
-            senderID: senderID, receiverID: receiverID, senderName: senderName, content: content, createdAt: createdAt))
-        else { throw APIError.userNotFound }
-        return sentDirect(id: id, from: senderID, to: receiverID, senderName: senderName, content: content, createdAt: createdAt)
-    }
-
+    /// What a batch stored for a user's send: the answer, and who to tell.
     private static func sentDirect(
         id: Int, from senderID: Int, to receiverID: Int, senderName: String, content: String, createdAt: Date
     ) -> Sent {
@@ -251,19 +234,7 @@ struct MessageStore: Sendable {
         return Sent(message: MessageDTO(message, read: false), parties: [.user(senderID), .user(receiverID)])
     }
 
-    /// A guest's message on the session their token already holds, in a batch of guest sends
-    /// (`qrconnect_append_guest_batch`). Nil, with nothing written, when the session was blocked
-    /// or deleted since it was looked up: the caller then takes the full way, which says why.
-    private static func postgresAppendFromGuest(
-        to session: GuestSessionRef, content: String, token: String?, through batches: PostgresSendBatches
-    ) async throws -> Sent? {
-        let createdAt = Date()
-        guard let id = try await batches.send(PostgresSendBatches.GuestSend(
-            sessionID: session.id, content: content, createdAt: createdAt))
-        else { return nil }
-        return sentFromGuest(id: id, on: session, content: content, createdAt: createdAt, token: token)
-    }
-
+    /// What a batch stored for a returning guest's send: the answer, and who to tell.
     private static func sentFromGuest(id: Int, on session: GuestSessionRef, content: String, createdAt: Date, token: String?) -> Sent {
         let message = StoredMessage(
             id: id, senderID: nil, receiverID: session.ownerID, guestSessionID: session.id, pairLowID: nil, pairHighID: nil,

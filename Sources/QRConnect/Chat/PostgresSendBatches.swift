@@ -22,21 +22,15 @@ import Foundation
 /// answer. Any other failure (the connection lost) fails the batch's items, as it would have
 /// failed each send: the client cannot know whether it was stored, as before.
 ///
-/// What a guest's send reads before it writes (`GuestSendCheck`: the owner's tag switches and the
-/// token's session) goes in batches too: it was the one statement a guest's send had to itself,
-/// about 150 µs of qrconnect's CPU.
+/// Each send is one statement with what it must read first. A user's send finds the user of the
+/// key it was made with (`SignedInDirectSend`); a returning guest's send reads the owner's tag
+/// switches and the token's session (`CheckedGuestSend`); an owner's reply finds its guest by
+/// pseudonym. A guest's first message (no token) reads its check in batches too (`GuestCheck`),
+/// then opens its session the full way (`MessageStore.sendFromGuest`).
 final class PostgresSendBatches: Sendable {
     /// At most this many sends per call: the arrays' size, so any number would do; this bounds
     /// the time a batch holds its rows' locks.
     static let maxBatch = 32
-
-    struct DirectSend: Sendable {
-        let senderID: Int
-        let receiverID: Int
-        let senderName: String
-        let content: String
-        let createdAt: Date
-    }
 
     /// A user's send made with the key whose hash is `keyHash`: the key's user is found by the
     /// same statement that stores the send (`signedInDirectSQL`), one round trip where signing in
@@ -73,12 +67,6 @@ final class PostgresSendBatches: Sendable {
         let messageID: Int?
     }
 
-    struct GuestSend: Sendable {
-        let sessionID: Int
-        let content: String
-        let createdAt: Date
-    }
-
     struct OwnerReply: Sendable {
         let ownerID: Int
         let pseudo: String
@@ -94,9 +82,7 @@ final class PostgresSendBatches: Sendable {
         let tokenHash: String
     }
 
-    private let direct: Batcher<DirectSend, Result<Int?, any Error>>
     private let signedInDirect: Batcher<SignedInDirectSend, Result<SignedInDirectSent?, any Error>>
-    private let guest: Batcher<GuestSend, Result<Int?, any Error>>
     private let checkedGuest: Batcher<CheckedGuestSend, Result<CheckedGuestSent, any Error>>
     private let replies: Batcher<OwnerReply, Result<StoredReply?, any Error>>
     private let guestChecks: Batcher<GuestCheck, Result<GuestSendCheck, any Error>>
@@ -110,9 +96,7 @@ final class PostgresSendBatches: Sendable {
     }
 
     init(database: @escaping @Sendable () -> any Database) {
-        direct = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         signedInDirect = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
-        guest = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         checkedGuest = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         replies = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         guestChecks = Batcher(maxBatch: Self.maxBatch) { await Self.check($0, on: database()) }
@@ -123,19 +107,9 @@ final class PostgresSendBatches: Sendable {
         try await guestChecks.submit(check).get()
     }
 
-    /// The message's id; nil when the receiver does not exist (nothing stored).
-    func send(_ send: DirectSend) async throws -> Int? {
-        try await direct.submit(send).get()
-    }
-
     /// The key's user and what was stored; nil when the key names no one (nothing stored).
     func send(_ send: SignedInDirectSend) async throws -> SignedInDirectSent? {
         try await signedInDirect.submit(send).get()
-    }
-
-    /// The message's id; nil when the session is blocked or gone (nothing stored).
-    func send(_ send: GuestSend) async throws -> Int? {
-        try await guest.submit(send).get()
     }
 
     /// The send's check and what was stored.
@@ -149,15 +123,6 @@ final class PostgresSendBatches: Sendable {
     }
 
     // MARK: one batch, now (what the batchers run; tests make batches of their own)
-
-    static func store(_ sends: [DirectSend], on database: @Sendable () -> any Database) async -> [Result<Int?, any Error>] {
-        await store(sends, on: database, query: { sends in
-            FastQuery("SELECT item, message_id FROM qrconnect_send_direct_batch(?, ?, ?, ?, ?)", [
-                .ints(sends.map(\.senderID)), .ints(sends.map(\.receiverID)), .texts(sends.map(\.senderName)),
-                .texts(sends.map(\.content)), .dates(sends.map(\.createdAt)),
-            ])
-        }, read: { try $0.int("message_id") })
-    }
 
     static func store(_ sends: [SignedInDirectSend], on database: @Sendable () -> any Database) async -> [Result<SignedInDirectSent?, any Error>] {
         await store(sends, on: database, query: { sends in
@@ -196,14 +161,6 @@ final class PostgresSendBatches: Sendable {
         SELECT s.item, s.token_id, s.id, s.username, s.password_hash, s.display_name, sent.message_id
         FROM signed AS s LEFT JOIN sent ON sent.item = s.item
         """
-
-    static func store(_ sends: [GuestSend], on database: @Sendable () -> any Database) async -> [Result<Int?, any Error>] {
-        await store(sends, on: database, query: { sends in
-            FastQuery("SELECT item, message_id FROM qrconnect_append_guest_batch(?, ?, ?)", [
-                .ints(sends.map(\.sessionID)), .texts(sends.map(\.content)), .dates(sends.map(\.createdAt)),
-            ])
-        }, read: { try $0.int("message_id") })
-    }
 
     /// Every item has a row (its tag counts are one row whatever the owner has).
     static func store(_ sends: [CheckedGuestSend], on database: @Sendable () -> any Database) async -> [Result<CheckedGuestSent, any Error>] {
