@@ -65,7 +65,7 @@ struct ChatController: RouteCollection {
     }
 
     /// On PostgreSQL a returning guest's send (a token) is checked and stored by one statement,
-    /// after the limits that do not depend on the session. Otherwise, and when that statement
+    /// after the limits a send with a session counts. Otherwise, and when that statement
     /// stored nothing (no session yet, a blocked one), the check comes first, then the limits,
     /// then the send.
     private func sendAsGuest(_ req: Request) async throws -> MessageStore.Sent {
