@@ -72,4 +72,24 @@ import Testing
         #expect(Array(ran.joined()) == Array(0..<8), "\(ran)")
         #expect(ran.allSatisfy { $0.count <= 2 }, "\(ran)")
     }
+
+    /// `drained()` (at shutdown) returns once every enqueued item has run, and at once when
+    /// nothing is left.
+    @Test func drainedReturnsOnceEveryEnqueuedItemHasRun() async throws {
+        // setup: a batch run that records its items, each batch taking a while
+        let ran = NIOLockedValueBox<[Int]>([])
+        let batcher = Batcher<Int, Void>(maxBatch: 2) { items in
+            try? await Task.sleep(for: .milliseconds(50))
+            ran.withLockedValue { $0 += items }
+            return items.map { _ in () }
+        }
+        await batcher.drained()  // nothing given yet
+
+        // act
+        for item in 0..<5 { batcher.enqueue(item) }
+        await batcher.drained()
+
+        // check
+        #expect(ran.withLockedValue { $0 } == [0, 1, 2, 3, 4])
+    }
 }

@@ -36,6 +36,11 @@ final class NotifyBatcher: Sendable {
         batcher.enqueue(payload)
     }
 
+    /// Returns once every note published so far has gone out (or failed).
+    func drained() async {
+        await batcher.drained()
+    }
+
     /// Sends `payloads` as one batch (for tests).
     func send(_ payloads: [String]) async {
         await sender.send(payloads)

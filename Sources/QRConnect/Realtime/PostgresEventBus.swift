@@ -54,7 +54,10 @@ actor PostgresEventBus: EventBus {
         listener = Task { await self.listenUntilCancelled() }
     }
 
+    /// The notes still queued go out first: they run on a task of their own, which must not
+    /// outlive the application's database.
     func shutdown() async {
+        await notifier.drained()
         listener?.cancel()
         listener = nil
         try? await connection?.close()

@@ -22,6 +22,8 @@ final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
     private struct State {
         var waiting: [Waiting] = []
         var running = false
+        /// Callers of `drained()`, resumed when the last batch has run.
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     let maxBatch: Int
@@ -47,6 +49,20 @@ final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
         add(Waiting(item: item, done: nil))
     }
 
+    /// Returns once every item given so far has run, its batch done (at once if none is left).
+    /// For shutting down: enqueued items run on a task of their own, which must not outlive what
+    /// its batches use.
+    func drained() async {
+        await withCheckedContinuation { (drained: CheckedContinuation<Void, Never>) in
+            let isIdle = state.withLockedValue { state in
+                guard state.running else { return true }
+                state.drainWaiters.append(drained)
+                return false
+            }
+            if isIdle { drained.resume() }
+        }
+    }
+
     private func add(_ waiting: Waiting) {
         let startsRunning = state.withLockedValue { state in
             state.waiting.append(waiting)
@@ -61,13 +77,18 @@ final class Batcher<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private func runUntilNoneWait() async {
         while true {
-            let batch = state.withLockedValue { state in
+            let (batch, drainWaiters) = state.withLockedValue { state -> ([Waiting], [CheckedContinuation<Void, Never>]) in
                 let batch = Array(state.waiting.prefix(maxBatch))
                 state.waiting.removeFirst(batch.count)
-                if batch.isEmpty { state.running = false }
-                return batch
+                guard batch.isEmpty else { return (batch, []) }
+                state.running = false
+                defer { state.drainWaiters = [] }
+                return (batch, state.drainWaiters)
             }
-            guard !batch.isEmpty else { return }
+            guard !batch.isEmpty else {
+                for waiter in drainWaiters { waiter.resume() }
+                return
+            }
             let outcomes = await run(batch.map(\.item))
             precondition(outcomes.count == batch.count, "a batch's run returns one outcome per item")
             for (waiting, outcome) in zip(batch, outcomes) {
