@@ -12,7 +12,7 @@ final class PostgresSignIns: Sendable {
     private let lookup: BatchedLookup<String, Found>
 
     init(database: @escaping @Sendable () -> any Database) {
-        lookup = BatchedLookup(sql: Self.lookupSQL, bind: Self.bind, read: Self.read, database: database)
+        lookup = BatchedLookup(sql: Self.lookupSQL, binds: Self.binds, read: Self.read, database: database)
     }
 
     /// The user the key whose hash is `keyHash` signs in; nil for a key that names no one.
@@ -22,7 +22,7 @@ final class PostgresSignIns: Sendable {
 
     /// One statement for all `keyHashes`: each key's user, or nil.
     static func lookUp(_ keyHashes: [String], on db: any Database) async -> [Result<Found?, any Error>] {
-        await BatchedLookup.lookUp(keyHashes, sql: lookupSQL, bind: bind, read: read, on: db)
+        await BatchedLookup.lookUp(keyHashes, sql: lookupSQL, binds: binds, read: read, on: db)
     }
 
     /// Binds: the keys' hashes, as an array. Each key by `access_tokens_token_hash_key`.
@@ -33,7 +33,7 @@ final class PostgresSignIns: Sendable {
         JOIN users u ON u.id = t.user_id
         """
 
-    @Sendable private static func bind(_ keyHashes: [String]) -> FastQuery.Bind { .texts(keyHashes) }
+    @Sendable private static func binds(_ keyHashes: [String]) -> [FastQuery.Bind] { [.texts(keyHashes)] }
 
     @Sendable private static func read(_ row: any ColumnReader, _: String) throws -> Found {
         try UserAuthenticator.signedIn(row)

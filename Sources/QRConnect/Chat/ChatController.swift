@@ -76,9 +76,12 @@ struct ChatController: RouteCollection {
         let store = req.messageStore
         let check: GuestSendCheck
         if let presentedToken, let batches = req.application.writer.postgresSends {
-            try await Self.enforceReturningGuestLimits(req, ownerID: ownerID, token: presentedToken)
+            // The limits of a send with a session, counted on the token before the statement says
+            // whether it holds one (should it not, the send then counts as a new session too).
+            let tokenHash = SecretToken.hash(presentedToken)
+            try await Self.enforceGuestLimits(req, ownerID: ownerID, sessionTokenHash: tokenHash)
             let (checked, sent) = try await store.sendFromReturningGuest(
-                to: ownerID, tag: body.tag, token: presentedToken, content: body.content, through: batches)
+                to: ownerID, tag: body.tag, token: presentedToken, tokenHash: tokenHash, content: body.content, through: batches)
             guard checked.guestsMayWrite else { throw APIError.ownerUnavailable }
             if let sent { return sent }
             check = checked
@@ -88,7 +91,7 @@ struct ChatController: RouteCollection {
                 ownerID: ownerID, tag: body.tag, tokenHash: presentedToken.map(SecretToken.hash), on: req.database,
                 batches: req.application.writer.postgresSends)
             guard check.guestsMayWrite else { throw APIError.ownerUnavailable }
-            try await Self.enforceGuestLimits(req, ownerID: ownerID, session: check.session)
+            try await Self.enforceGuestLimits(req, ownerID: ownerID, sessionTokenHash: check.session?.tokenHash)
         }
         return try await store.sendFromGuest(
             to: ownerID,
@@ -99,22 +102,13 @@ struct ChatController: RouteCollection {
             addressHash: try await req.clientAddressHash())
     }
 
-    /// Before a returning guest's send that is checked and stored by one statement (PostgreSQL),
-    /// the limits a send with a session counts, on the token: the owner's inbox, and the
-    /// guest's messages. (Should the token hold no session with this owner, the send then
-    /// counts as a new session too, as any send without one.)
-    private static func enforceReturningGuestLimits(_ req: Request, ownerID: Int, token: String) async throws {
-        try await req.enforce(\.inboxMessages, for: String(ownerID))
-        try await req.enforce(\.guestMessages, for: SecretToken.hash(token) + ":" + String(ownerID))
-    }
-
     /// A guest's message counts against their session, the owner's inbox, and (for a first
-    /// message to this owner) the new sessions opened from their address. `session` is the one
-    /// the guest's token already holds with this owner, if any.
-    private static func enforceGuestLimits(_ req: Request, ownerID: Int, session: GuestSessionRef?) async throws {
+    /// message to this owner) the new sessions opened from their address. `sessionTokenHash` names
+    /// the session the guest's token holds with this owner (its token's hash), if any.
+    private static func enforceGuestLimits(_ req: Request, ownerID: Int, sessionTokenHash: String?) async throws {
         try await req.enforce(\.inboxMessages, for: String(ownerID))
-        if let session {
-            try await req.enforce(\.guestMessages, for: session.tokenHash + ":" + String(ownerID))
+        if let sessionTokenHash {
+            try await req.enforce(\.guestMessages, for: sessionTokenHash + ":" + String(ownerID))
         } else {
             try await req.enforcePerAddress(\.addressGuestSessions)
         }

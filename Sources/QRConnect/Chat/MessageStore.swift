@@ -121,16 +121,16 @@ struct MessageStore: Sendable {
         }
     }
 
-    /// A guest's send with the token it presented, on PostgreSQL: checked (`GuestSendCheck`) and,
+    /// A guest's send with the token it presented (and its hash), on PostgreSQL: checked (`GuestSendCheck`) and,
     /// where guests may write and the token holds a session with the owner that is not blocked,
     /// stored, by one statement (`PostgresSendBatches.CheckedGuestSend`). The check, and the sent
     /// message or nil (nothing stored: the caller goes on with the check as the full way does).
     func sendFromReturningGuest(
-        to ownerID: Int, tag: UUID?, token: String, content: String, through batches: PostgresSendBatches
+        to ownerID: Int, tag: UUID?, token: String, tokenHash: String, content: String, through batches: PostgresSendBatches
     ) async throws -> (check: GuestSendCheck, sent: Sent?) {
         let createdAt = Date()
         let outcome = try await batches.send(PostgresSendBatches.CheckedGuestSend(
-            ownerID: ownerID, tag: tag, tokenHash: SecretToken.hash(token), content: content, createdAt: createdAt))
+            ownerID: ownerID, tag: tag, tokenHash: tokenHash, content: content, createdAt: createdAt))
         guard let id = outcome.messageID, let session = outcome.check.session else { return (outcome.check, nil) }
         return (outcome.check, Self.sentFromGuest(id: id, on: session, content: content, createdAt: createdAt, token: token))
     }

@@ -85,7 +85,7 @@ final class PostgresSendBatches: Sendable {
     private let signedInDirect: Batcher<SignedInDirectSend, Result<SignedInDirectSent?, any Error>>
     private let checkedGuest: Batcher<CheckedGuestSend, Result<CheckedGuestSent, any Error>>
     private let replies: Batcher<OwnerReply, Result<StoredReply?, any Error>>
-    private let guestChecks: Batcher<GuestCheck, Result<GuestSendCheck, any Error>>
+    private let guestChecks: BatchedLookup<GuestCheck, GuestSendCheck>
 
     /// What a guest's send asks before it writes: to this owner, through this tag (if named),
     /// with this token (its hash, if presented).
@@ -99,12 +99,14 @@ final class PostgresSendBatches: Sendable {
         signedInDirect = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         checkedGuest = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
         replies = Batcher(maxBatch: Self.maxBatch) { await Self.store($0, on: database) }
-        guestChecks = Batcher(maxBatch: Self.maxBatch) { await Self.check($0, on: database()) }
+        guestChecks = BatchedLookup(
+            maxBatch: Self.maxBatch, sql: GuestSendCheck.batchSQL, binds: Self.checkBinds, read: Self.readCheck, database: database)
     }
 
     /// The guest's check, read with the others that arrived meanwhile.
     func check(_ check: GuestCheck) async throws -> GuestSendCheck {
-        try await guestChecks.submit(check).get()
+        guard let read = try await guestChecks.find(check) else { throw BatchAnswerMissing() }
+        return read
     }
 
     /// The key's user and what was stored; nil when the key names no one (nothing stored).
@@ -175,9 +177,7 @@ final class PostgresSendBatches: Sendable {
                 check: GuestSendCheck(guestsMayWrite: try TagAvailability.mayWrite(counts: row), session: session),
                 messageID: try row.optionalInt("message_id"))
         })
-        return outcomes.enumerated().map { index, outcome in
-            outcome.flatMap { $0.map { .success($0) } ?? .failure(BatchAnswerMissing(position: index + 1)) }
-        }
+        return outcomes.map { $0.flatMap { $0.map { .success($0) } ?? .failure(BatchAnswerMissing()) } }
     }
 
     /// Binds: the owners, the tags (NULL for none), the tokens' hashes, the contents and the
@@ -218,26 +218,21 @@ final class PostgresSendBatches: Sendable {
         })
     }
 
+    /// One statement for all `checks` (`GuestSendCheck.batchSQL`): each item's check.
     static func check(_ checks: [GuestCheck], on db: any Database) async -> [Result<GuestSendCheck, any Error>] {
-        do {
-            var read = [GuestSendCheck?](repeating: nil, count: checks.count)
-            let query = FastQuery(GuestSendCheck.batchSQL, [
-                .ints(checks.map(\.ownerID)), .uuids(checks.map(\.tag)), .texts(checks.map(\.tokenHash)),
-            ])
-            for (position, check) in try await query.all(on: db, { row in
-                let position = try row.int("item")
-                guard checks.indices.contains(position - 1) else { throw BatchAnswerMismatch(position: position) }
-                let item = checks[position - 1]
-                return (position, GuestSendCheck(
-                    guestsMayWrite: try TagAvailability.mayWrite(counts: row),
-                    session: try item.tokenHash.flatMap { try GuestSessionRef(row, ownerID: item.ownerID, tokenHash: $0) }))
-            }) {
-                read[position - 1] = check
-            }
-            return read.enumerated().map { index, check in check.map { .success($0) } ?? .failure(BatchAnswerMissing(position: index + 1)) }
-        } catch {
-            return checks.map { _ in .failure(error) }
+        await BatchedLookup.lookUp(checks, sql: GuestSendCheck.batchSQL, binds: checkBinds, read: readCheck, on: db).map {
+            $0.flatMap { $0.map { .success($0) } ?? .failure(BatchAnswerMissing()) }
         }
+    }
+
+    @Sendable private static func checkBinds(_ checks: [GuestCheck]) -> [FastQuery.Bind] {
+        [.ints(checks.map(\.ownerID)), .uuids(checks.map(\.tag)), .texts(checks.map(\.tokenHash))]
+    }
+
+    @Sendable private static func readCheck(_ row: any ColumnReader, _ check: GuestCheck) throws -> GuestSendCheck {
+        GuestSendCheck(
+            guestsMayWrite: try TagAvailability.mayWrite(counts: row),
+            session: try check.tokenHash.flatMap { try GuestSessionRef(row, ownerID: check.ownerID, tokenHash: $0) })
     }
 
     /// Runs one batch function call for `items` (`query`). Each stored item has a row, named by its
@@ -272,11 +267,10 @@ final class PostgresSendBatches: Sendable {
     }
 }
 
-/// A batch of guest checks had no row for an item.
+/// A batch of guest checks had no row for one of its items.
 /// Every guest check has a row (its tag counts are one row whatever the owner has).
 private struct BatchAnswerMissing: Error, CustomStringConvertible {
-    let position: Int
-    var description: String { "a batch of guest checks had no row for item \(position)" }
+    var description: String { "a batch of guest checks had no row for one of its items" }
 }
 
 private struct BatchAnswerMismatch: Error, CustomStringConvertible {

@@ -24,15 +24,15 @@ struct ScannedCode: Sendable {
 
     /// On PostgreSQL: the codes of the scans that arrive together, in one statement.
     static func batchedLookup(database: @escaping @Sendable () -> any Database) -> BatchedLookup<UUID, ScannedCode> {
-        BatchedLookup(sql: batchSQL, bind: bind, read: read, database: database)
+        BatchedLookup(sql: batchSQL, binds: binds, read: read, database: database)
     }
 
     /// One statement for all `tokens` (PostgreSQL): each token's code, or nil.
     static func lookUp(_ tokens: [UUID], on db: any Database) async -> [Result<ScannedCode?, any Error>] {
-        await BatchedLookup.lookUp(tokens, sql: batchSQL, bind: bind, read: read, on: db)
+        await BatchedLookup.lookUp(tokens, sql: batchSQL, binds: binds, read: read, on: db)
     }
 
-    @Sendable private static func bind(_ tokens: [UUID]) -> FastQuery.Bind { .uuids(tokens) }
+    @Sendable private static func binds(_ tokens: [UUID]) -> [FastQuery.Bind] { [.uuids(tokens)] }
 
     @Sendable private static func read(_ row: any ColumnReader, _ token: UUID) throws -> ScannedCode {
         try ScannedCode(row: row, token: token)
