@@ -24,13 +24,20 @@ struct Inbox: Sendable {
     /// `LATERAL` subquery that `OFFSET 0` keeps from being merged into a join; SQLite always looks
     /// rows up by key in a join like this one (and has no `LATERAL`). The outer `ORDER BY` sorts
     /// the hundred rows of the page, not the table.
+    ///
+    /// On PostgreSQL the entries come back as one row of arrays, one per column
+    /// (`PostgresColumnArrays`), not a row each: reading a hundred rows of eleven cells through
+    /// PostgresNIO cost the service more than the rest of the request.
     func guestConversations(ownerKeyHash: String, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
         let list = GuestConversationList.Builder(entries: limit, withLastMessages: withLastMessages)
-        let sql = withLastMessages
-            ? Self.guestConversationsSQL(onPostgres: db.isPostgres, limit: limit)
-            : Self.guestPseudonymsSQL(limit: limit)
-        try await FastQuery(sql, [.text(ownerKeyHash)]).each(on: db) { row in
-            try list.add(row)
+        let binds: [FastQuery.Bind] = [.text(ownerKeyHash)]
+        if !withLastMessages {
+            try await FastQuery(Self.guestPseudonymsSQL(limit: limit), binds).each(on: db) { try list.add($0) }
+        } else if db.isPostgres {
+            let statement = FastQuery(Self.guestConversationsSQL(onPostgres: true, limit: limit), binds)
+            try await statement.eachArrayRow(on: db, descendingBy: "id") { try list.add($0) }
+        } else {
+            try await FastQuery(Self.guestConversationsSQL(onPostgres: false, limit: limit), binds).each(on: db) { try list.add($0) }
         }
         return list.finished()
     }
@@ -45,23 +52,32 @@ struct Inbox: Sendable {
         """ }
 
     /// The statement of `guestConversations`; its bind is the owner's key hash, the limit is
-    /// written in (`PageRequest.sqlLimit`).
+    /// written in (`PageRequest.sqlLimit`). On SQLite a row per entry, newest first; on
+    /// PostgreSQL one row, an array per column (the reader puts the newest first).
     static func guestConversationsSQL(onPostgres: Bool, limit: Int) -> String {
-        let lastMessage = onPostgres
-            ? "CROSS JOIN LATERAL (SELECT \(StoredMessage.wireColumnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m"
-            : "JOIN messages m ON m.id = g.last_message_id"
-        return """
-            SELECT g.owner_id, g.owner_unread, g.owner_read_up_to, g.guest_read_up_to, \(lastMessageColumns)
-            FROM (SELECT owner_id, owner_unread, owner_read_up_to, guest_read_up_to, last_message_id FROM guest_sessions
+        let sessions = """
+            (SELECT owner_id, owner_unread, owner_read_up_to, guest_read_up_to, last_message_id FROM guest_sessions
                   WHERE owner_id = \(PresentedKeyUser.idSQL) AND blocked_at IS NULL
                   ORDER BY last_message_id DESC LIMIT \(PageRequest.sqlLimit(rows: limit))) g
-            \(lastMessage)
-            ORDER BY g.last_message_id DESC
+            """
+        guard onPostgres else {
+            return """
+                SELECT \(entryColumns.map { "\($0.table).\($0.name)" }.joined(separator: ", "))
+                FROM \(sessions)
+                JOIN messages m ON m.id = g.last_message_id
+                ORDER BY g.last_message_id DESC
+                """
+        }
+        return """
+            SELECT \(entryColumns.map { "array_agg(\($0.table).\($0.name)) AS \($0.name)" }.joined(separator: ", "))
+            FROM \(sessions)
+            CROSS JOIN LATERAL (SELECT \(StoredMessage.wireColumnList) FROM messages WHERE id = g.last_message_id OFFSET 0) m
             """
     }
 
-    /// The message columns, from `messages m`.
-    private static let lastMessageColumns = StoredMessage.wireColumns.map { "m.\($0.rawValue)" }.joined(separator: ", ")
+    /// An entry's columns: the session's counts and marks (`g`), then its last message (`m`).
+    private static let entryColumns = ["owner_id", "owner_unread", "owner_read_up_to", "guest_read_up_to"].map { (table: "g", name: $0) }
+        + StoredMessage.wireColumns.map { (table: "m", name: $0.rawValue) }
 
     /// Users `userID` exchanged messages with, most recent first.
     func directConversations(userID: Int, limit: Int) async throws -> DirectConversationList {

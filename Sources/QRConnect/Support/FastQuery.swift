@@ -49,16 +49,21 @@ struct FastQuery: Sendable {
         guard let postgres = db as? any PostgresDatabase else {
             preconditionFailure("FastQuery runs on SQLite or PostgreSQL, not on \(type(of: db))")
         }
-        // A statement prepared once per connection (`PostgresStatements`), run by name.
-        let sql = postgresSQL
-        let values = binds.map(\.postgresData)
-        let rows = try await postgres.withConnection { PostgresStatements.shared.run(sql, values, on: $0) }.get()
+        let rows = try await postgresRows(on: postgres)
         guard let first = rows.first else { return [] }
         let reader = PostgresColumns(firstRow: first)
         return try rows.map { row in
             reader.startRow(row)
             return try read(reader)
         }
+    }
+
+    /// The statement's rows on PostgreSQL: prepared once per connection (`PostgresStatements`),
+    /// run by name.
+    func postgresRows(on postgres: any PostgresDatabase) async throws -> [PostgresRow] {
+        let sql = postgresSQL
+        let values = binds.map(\.postgresData)
+        return try await postgres.withConnection { PostgresStatements.shared.run(sql, values, on: $0) }.get()
     }
 
     /// The rows, read on the calling thread without waiting, where that can be done (SQLite,
@@ -269,49 +274,38 @@ private final class PostgresColumns: ColumnReader {
         PostgresCell(bytes: cells[index], dataType: types[index], format: .binary, columnName: columns.names[index], columnIndex: index)
     }
 
-    // Integers, text and times are read from the cell's bytes: PostgresNIO's generic decoding was
-    // a third of the inbox's reading (100 rows of 13 columns) in the profile, and most of reading
-    // a page's times. Other types go to PostgresNIO's decoding, and its errors.
+    // Integers, text and times are read from the cell's bytes (`PostgresBinaryValue`); other
+    // types go to PostgresNIO's decoding, and its errors.
 
     func optionalInt(_ column: String) throws -> Int? {
         let index = try columns.index(of: column)
-        guard var bytes = cells[index] else { return nil }
-        let value: Int? = switch (types[index], bytes.readableBytes) {
-        case (.int8, 8): bytes.readInteger(as: Int64.self).map(Int.init)
-        case (.int4, 4): bytes.readInteger(as: Int32.self).map(Int.init)
-        case (.int2, 2): bytes.readInteger(as: Int16.self).map(Int.init)
-        default: nil
+        guard let bytes = cells[index] else { return nil }
+        if let value = PostgresBinaryValue.int(in: bytes, at: bytes.readerIndex, length: bytes.readableBytes, type: types[index]) {
+            return value
         }
-        return try value ?? cell(at: index).decode(Int.self)
+        return try cell(at: index).decode(Int.self)
     }
 
     func writeString(_ column: String, to json: inout JSONWriter) throws {
         let index = try columns.index(of: column)
-        switch types[index] {
-        case .text, .varchar:
-            guard let bytes = cells[index] else { return json.string(nil) }
-            bytes.withUnsafeReadableBytes { json.string(utf8: $0.bindMemory(to: UInt8.self)) }
-        default:
-            json.string(try cell(at: index).decode(String?.self))
+        guard PostgresBinaryValue.isText(types[index]) else {
+            return json.string(try cell(at: index).decode(String?.self))
         }
+        guard let bytes = cells[index] else { return json.string(nil) }
+        bytes.withUnsafeReadableBytes { json.string(utf8: $0.bindMemory(to: UInt8.self)) }
     }
 
     func string(_ column: String) throws -> String { try cell(at: columns.index(of: column)).decode(String.self) }
     func optionalString(_ column: String) throws -> String? { try cell(at: columns.index(of: column)).decode(String?.self) }
 
-    /// A `timestamptz` is microseconds since 2000, made a `Date` as PostgresNIO makes it (the
-    /// same `Date`, to the bit).
     func optionalDate(_ column: String) throws -> Date? {
         let index = try columns.index(of: column)
-        guard var bytes = cells[index] else { return nil }
-        if types[index] == .timestamptz, bytes.readableBytes == 8, let microseconds = bytes.readInteger(as: Int64.self) {
-            return Date(timeInterval: Double(microseconds) / 1_000_000, since: Self.postgresEpoch)
+        guard let bytes = cells[index] else { return nil }
+        if let date = PostgresBinaryValue.date(in: bytes, at: bytes.readerIndex, length: bytes.readableBytes, type: types[index]) {
+            return date
         }
         return try cell(at: index).decode(Date?.self)
     }
-
-    /// 2000-01-01 00:00 UTC, where PostgreSQL's times count from.
-    private static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
 }
 
 extension Database {
