@@ -66,7 +66,12 @@ struct PageRequest: Sendable {
     ///
     /// More of the discussion can be read by the same statement: `with` names tables
     /// (`name AS (SELECT ...)`, with `?` for its binds) that `thread` and the columns may read,
-    /// and `alongside` adds columns to every row (scalar subqueries of those tables).
+    /// and `alongside` adds columns (scalar subqueries of those tables): to every row on SQLite,
+    /// once on PostgreSQL.
+    ///
+    /// On PostgreSQL the messages come back as one row of arrays, one per column, beside the
+    /// columns that ride along (`PostgresColumnArrays`): reading fifty rows of eleven cells through
+    /// PostgresNIO cost the service more than the arrays cost the server to build.
     func statement(
         with tables: (sql: String, binds: [FastQuery.Bind])? = nil, of thread: PageThread, onPostgres: Bool,
         alongside: String? = nil
@@ -77,31 +82,34 @@ struct PageRequest: Sendable {
             sql += "WITH \(tables.sql) "
             binds += tables.binds
         }
-        sql += "SELECT \(StoredMessage.wireColumnList)"
-        if let alongside {
-            sql += ", \(alongside)"
-        }
         let after = thread.after.sql.joined(separator: ", ")
+        let alongside = alongside.map { ", \($0)" } ?? ""
         if onPostgres {
+            let arrays = StoredMessage.wireColumns.map { "array_agg(\($0.rawValue)) AS \($0.rawValue)" }.joined(separator: ", ")
             let columns = "(" + (thread.columns + ["id"]).joined(separator: ", ") + ")"
             let key = thread.key.sql.joined(separator: ", ")
+            sql += "SELECT \(arrays)\(alongside) FROM (SELECT \(StoredMessage.wireColumnList)"
             sql += " FROM messages WHERE \(columns) > (\(key), \(after)) AND \(columns) < (\(key), ?)"
             binds += thread.key.binds + thread.after.binds + thread.key.binds
             sql += " ORDER BY " + (thread.columns + ["id"]).map { $0 + " DESC" }.joined(separator: ", ")
         } else {
             let equalities = zip(thread.columns, thread.key.sql).map { "\($0) = \($1)" }.joined(separator: " AND ")
+            sql += "SELECT \(StoredMessage.wireColumnList)\(alongside)"
             sql += " FROM messages WHERE \(equalities) AND id > \(after) AND id < ?"
             binds += thread.key.binds + thread.after.binds
             sql += " ORDER BY id DESC"
         }
         binds.append(.int(before ?? Int(Int64.max)))
         sql += " LIMIT \(Self.sqlLimit(rows: limit + 1))"
+        if onPostgres {
+            sql += ") page"
+        }
         return FastQuery(sql, binds)
     }
 
     /// Runs this page's `statement` and writes each message's wire form as its row arrives (no
-    /// `StoredMessage` or `String` per message on the way). `marksOfFirstRow` reads the
-    /// discussion's read marks from the first row (the columns that ride along, `alongside`);
+    /// `StoredMessage` or `String` per message on the way), newest first. `marksOfFirstRow` reads
+    /// the discussion's read marks from the first row (the columns that ride along, `alongside`);
     /// when it finds none, nothing is written and the page is nil, as it is when there are no rows.
     func page(
         on db: any Database, _ statement: FastQuery, marksOfFirstRow: (any ColumnReader) throws -> ReadMarks?
@@ -109,13 +117,18 @@ struct PageRequest: Sendable {
         let writer = PageWriter(limit: limit)
         var firstRowRead = false
         var marks: ReadMarks?
-        try await statement.each(on: db) { row in
+        let add = { (row: any ColumnReader) throws in
             if !firstRowRead {
                 firstRowRead = true
                 marks = try marksOfFirstRow(row)
             }
             guard let marks else { return }
             try writer.add(row, marks: marks)
+        }
+        if db.isPostgres {
+            try await statement.eachArrayRow(on: db, descendingBy: "id", add)
+        } else {
+            try await statement.each(on: db, add)
         }
         return marks == nil ? nil : writer.finished()
     }

@@ -5,6 +5,7 @@ import PostgresNIO
 
 /// The rows of a statement that hands them over as one row of arrays, one array per column
 /// (`SELECT array_agg(a) AS a, array_agg(b) AS b FROM ...`), read row by row as a `ColumnReader`.
+/// A column that is not an array holds one value for every row (what rides along with a page).
 ///
 /// Why: a 100-entry inbox read as 100 rows of 11 columns made PostgresNIO decode 100 row messages
 /// and a `PostgresCell` of each of the 1 100 cells (its column's name and its bytes retained and
@@ -24,16 +25,27 @@ final class PostgresColumnArrays: ColumnReader {
         let length: Int
     }
 
-    /// Each column's bytes, element type and values, by column.
-    private var buffers: [ByteBuffer] = []
-    private var types: [PostgresDataType] = []
-    /// The cells of column `c` are `cells[c * rowCount ..< (c + 1) * rowCount]`.
+    /// A column's bytes, the type of its values, and where its values start in `cells`: one value
+    /// per row for an array, the same one for every row otherwise.
+    private struct Column {
+        let buffer: ByteBuffer
+        let type: PostgresDataType
+        let first: Int
+        let isArray: Bool
+    }
+
+    private var table: [Column] = []
     private var cells: [Cell] = []
     private(set) var rowCount = 0
     // One reader per result, used by one thread: no need for the runtime's check of overlapping
     // accesses on every lookup.
     @exclusivity(unchecked) private var columns: ColumnLookup
     private var row = 0
+
+    /// The array types a column of arrays may have; any other column holds one value.
+    private static let arrayTypes: Set<PostgresDataType> = [
+        .int8Array, .int4Array, .int2Array, .textArray, .varcharArray, .timestamptzArray, .boolArray,
+    ]
 
     /// Reads the arrays of `row`, each column's name its values' name. Arrays of no rows (what
     /// `array_agg` makes of none: NULL) make no rows; arrays of different lengths are an error.
@@ -42,18 +54,23 @@ final class PostgresColumnArrays: ColumnReader {
         var counts: [Int] = []
         for cell in row {
             names.append(cell.columnName)
+            let first = cells.count
+            guard Self.arrayTypes.contains(cell.dataType) else {
+                let bytes = cell.bytes ?? ByteBuffer()
+                cells.append(Cell(offset: bytes.readerIndex, length: cell.bytes == nil ? -1 : bytes.readableBytes))
+                table.append(Column(buffer: bytes, type: cell.dataType, first: first, isArray: false))
+                continue
+            }
             guard var bytes = cell.bytes else {
-                buffers.append(ByteBuffer())
-                types.append(cell.dataType)
+                table.append(Column(buffer: ByteBuffer(), type: cell.dataType, first: first, isArray: true))
                 counts.append(0)
                 continue
             }
-            buffers.append(bytes)
             guard let dimensions = bytes.readInteger(as: Int32.self), bytes.readInteger(as: Int32.self) != nil,
                   let elementType = bytes.readInteger(as: UInt32.self), dimensions <= 1 else {
                 throw Malformed(column: cell.columnName, what: "a one-dimensional array")
             }
-            types.append(PostgresDataType(elementType))
+            table.append(Column(buffer: bytes, type: PostgresDataType(elementType), first: first, isArray: true))
             guard dimensions == 1 else {
                 counts.append(0)
                 continue
@@ -75,7 +92,6 @@ final class PostgresColumnArrays: ColumnReader {
         guard counts.allSatisfy({ $0 == rowCount }) else {
             throw Malformed(column: names.joined(separator: ", "), what: "arrays of one length")
         }
-        if rowCount == 0 { cells.removeAll() }  // NULL arrays beside empty ones
     }
 
     /// Makes the `index`-th value of each array the current row.
@@ -85,14 +101,13 @@ final class PostgresColumnArrays: ColumnReader {
         columns.startRow()
     }
 
-    /// The rows' indexes, in descending order of the integer column `column`.
+    /// The rows' indexes, in descending order of the integer array `column`.
     func rows(descendingBy column: String) throws -> [Int] {
-        guard let index = columns.names.firstIndex(of: column) else {
-            throw ColumnTypeMismatch(column: column, expected: "a column of the result")
+        guard let index = columns.names.firstIndex(of: column), table[index].isArray else {
+            throw ColumnTypeMismatch(column: column, expected: "an array of the result")
         }
         let keys = try (0..<rowCount).map { row in
-            let cell = cells[index * rowCount + row]
-            guard let key = PostgresBinaryValue.int(in: buffers[index], at: cell.offset, length: cell.length, type: types[index]) else {
+            guard let key = value(of: table[index], row: row, PostgresBinaryValue.int) else {
                 throw ColumnTypeMismatch(column: column, expected: "an integer")
             }
             return key
@@ -100,51 +115,57 @@ final class PostgresColumnArrays: ColumnReader {
         return keys.indices.sorted { keys[$0] > keys[$1] }
     }
 
-    private func cell(_ column: String) throws -> (index: Int, cell: Cell) {
+    /// A value of `column` read by `read`; nil for NULL.
+    private func value<T>(of column: Column, row: Int, _ read: (ByteBuffer, Int, Int, PostgresDataType) -> T?) -> T? {
+        let cell = cells[column.first + (column.isArray ? row : 0)]
+        return cell.length < 0 ? nil : read(column.buffer, cell.offset, cell.length, column.type)
+    }
+
+    private func cell(_ column: String) throws -> (index: Int, column: Column, cell: Cell) {
         let index = try columns.index(of: column)
-        return (index, cells[index * rowCount + row])
+        let column = table[index]
+        return (index, column, cells[column.first + (column.isArray ? row : 0)])
     }
 
     /// The value as PostgresNIO's cell, for the types `PostgresBinaryValue` does not read.
-    private func postgresCell(_ index: Int, _ cell: Cell) -> PostgresCell {
-        let bytes = cell.length < 0 ? nil : buffers[index].getSlice(at: cell.offset, length: cell.length)
-        return PostgresCell(bytes: bytes, dataType: types[index], format: .binary, columnName: columns.names[index], columnIndex: index)
+    private func postgresCell(_ index: Int, _ column: Column, _ cell: Cell) -> PostgresCell {
+        let bytes = cell.length < 0 ? nil : column.buffer.getSlice(at: cell.offset, length: cell.length)
+        return PostgresCell(bytes: bytes, dataType: column.type, format: .binary, columnName: columns.names[index], columnIndex: index)
     }
 
-    func optionalInt(_ column: String) throws -> Int? {
-        let (index, cell) = try cell(column)
+    func optionalInt(_ name: String) throws -> Int? {
+        let (index, column, cell) = try cell(name)
         guard cell.length >= 0 else { return nil }
-        if let value = PostgresBinaryValue.int(in: buffers[index], at: cell.offset, length: cell.length, type: types[index]) {
+        if let value = PostgresBinaryValue.int(in: column.buffer, at: cell.offset, length: cell.length, type: column.type) {
             return value
         }
-        return try postgresCell(index, cell).decode(Int.self)
+        return try postgresCell(index, column, cell).decode(Int.self)
     }
 
-    func writeString(_ column: String, to json: inout JSONWriter) throws {
-        let (index, cell) = try cell(column)
-        guard PostgresBinaryValue.isText(types[index]) else {
-            return json.string(try postgresCell(index, cell).decode(String?.self))
+    func writeString(_ name: String, to json: inout JSONWriter) throws {
+        let (index, column, cell) = try cell(name)
+        guard PostgresBinaryValue.isText(column.type) else {
+            return json.string(try postgresCell(index, column, cell).decode(String?.self))
         }
         guard cell.length >= 0 else { return json.string(nil) }
-        let buffer = buffers[index]
-        let start = cell.offset - buffer.readerIndex
-        buffer.withUnsafeReadableBytes { bytes in
+        let start = cell.offset - column.buffer.readerIndex
+        column.buffer.withUnsafeReadableBytes { bytes in
             json.string(utf8: UnsafeRawBufferPointer(rebasing: bytes[start..<start + cell.length]).bindMemory(to: UInt8.self))
         }
     }
 
-    func optionalString(_ column: String) throws -> String? {
-        let (index, cell) = try cell(column)
-        return try postgresCell(index, cell).decode(String?.self)
+    func optionalString(_ name: String) throws -> String? {
+        let (index, column, cell) = try cell(name)
+        return try postgresCell(index, column, cell).decode(String?.self)
     }
 
-    func optionalDate(_ column: String) throws -> Date? {
-        let (index, cell) = try cell(column)
+    func optionalDate(_ name: String) throws -> Date? {
+        let (index, column, cell) = try cell(name)
         guard cell.length >= 0 else { return nil }
-        if let date = PostgresBinaryValue.date(in: buffers[index], at: cell.offset, length: cell.length, type: types[index]) {
+        if let date = PostgresBinaryValue.date(in: column.buffer, at: cell.offset, length: cell.length, type: column.type) {
             return date
         }
-        return try postgresCell(index, cell).decode(Date?.self)
+        return try postgresCell(index, column, cell).decode(Date?.self)
     }
 
     struct Malformed: Error, CustomStringConvertible {
