@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import QRConnect
 
-/// On PostgreSQL the inbox's entries come back as one row of arrays, one per column
-/// (`PostgresColumnArrays`). Read that way, rows must be the rows the arrays were made of: the same
-/// values, NULLs and texts as reading the rows themselves, newest first whatever order the
-/// aggregate took them in.
+/// On PostgreSQL an inbox's entries and a page's messages come back as one row of arrays, one per
+/// column (`PostgresColumnArrays`). Read that way, rows must be the rows the arrays were made of:
+/// the same values, NULLs and texts as reading the rows themselves, newest first whatever order
+/// the aggregate took them in, with what rides along in every row.
 @Suite(.enabled(if: TestDatabase.postgresURL != nil, "needs TEST_POSTGRES_URL"))
 struct PostgresColumnArraysTests {
     private static let database = TestDatabase.postgres(url: TestDatabase.postgresURL ?? "")
@@ -49,6 +49,21 @@ struct PostgresColumnArraysTests {
             #expect(read == expected)
             #expect(read.first?.hasPrefix("5 50 9 \"é 🚗 中文\" 2000-01-01T00:00:00.000Z") == true, "\(read)")
             #expect(read.contains("3 nil 8 \"quote \\\" and backslash \\\\ and line\\nbreak\" nil"), "\(read)")
+        }
+    }
+
+    /// A column that is not an array rides along: the same value in every row (a page's marks).
+    @Test func aColumnThatIsNotAnArrayIsTheSameInEveryRow() async throws {
+        try await withTestApp(Self.database) { app in
+            var read: [String] = []
+            try await FastQuery("SELECT array_agg(k) AS k, 42::int8 AS mark, NULL::int8 AS none, 'x'::text AS note FROM \(Self.rows)")
+                .eachArrayRow(on: app.app.db, descendingBy: "k") { row in
+                    var json = JSONWriter(capacity: 8)
+                    try row.writeString("note", to: &json)
+                    let note = String(decoding: json.buffer.readableBytesView, as: UTF8.self)
+                    read.append("\(try row.int("k")) \(try row.int("mark")) \(String(describing: try row.optionalInt("none"))) \(note)")
+                }
+            #expect(read == ["5 42 nil \"x\"", "4 42 nil \"x\"", "3 42 nil \"x\"", "2 42 nil \"x\"", "1 42 nil \"x\""])
         }
     }
 
