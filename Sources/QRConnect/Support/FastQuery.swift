@@ -231,10 +231,10 @@ private struct SQLiteColumns: ColumnReader {
     }
 }
 
-/// The current row of a PostgreSQL result, each cell decoded by PostgresNIO from its binary form;
-/// columns found by `ColumnLookup` rather than by hashing each name (and an unknown name is an
-/// error, where PostgresNIO's lookup by name stops the process).
-private final class PostgresColumns: ColumnReader {
+/// The current row of a PostgreSQL result; columns found by `ColumnLookup` rather than by hashing
+/// each name (and an unknown name is an error, where PostgresNIO's lookup by name stops the
+/// process), values read by `PostgresValueReader`.
+private final class PostgresColumns: PostgresValueReader {
     // One reader per result, used by one thread: no need for the runtime's check of overlapping
     // accesses on every lookup.
     @exclusivity(unchecked) private var columns: ColumnLookup
@@ -267,44 +267,9 @@ private final class PostgresColumns: ColumnReader {
         columns.startRow()
     }
 
-    /// The cell, read as binary, for PostgresNIO's decoding. PostgresNIO always asks for binary
-    /// results, but a prepared statement's cells carry the format its description had before it
-    /// was bound, which is text (PostgresNIO 1.33 keeps that description for the statement's runs).
-    private func cell(at index: Int) -> PostgresCell {
-        PostgresCell(bytes: cells[index], dataType: types[index], format: .binary, columnName: columns.names[index], columnIndex: index)
-    }
-
-    // Integers, text and times are read from the cell's bytes (`PostgresBinaryValue`); other
-    // types go to PostgresNIO's decoding, and its errors.
-
-    func optionalInt(_ column: String) throws -> Int? {
+    func value(_ column: String) throws -> PostgresValue {
         let index = try columns.index(of: column)
-        guard let bytes = cells[index] else { return nil }
-        if let value = PostgresBinaryValue.int(in: bytes, at: bytes.readerIndex, length: bytes.readableBytes, type: types[index]) {
-            return value
-        }
-        return try cell(at: index).decode(Int.self)
-    }
-
-    func writeString(_ column: String, to json: inout JSONWriter) throws {
-        let index = try columns.index(of: column)
-        guard PostgresBinaryValue.isText(types[index]) else {
-            return json.string(try cell(at: index).decode(String?.self))
-        }
-        guard let bytes = cells[index] else { return json.string(nil) }
-        bytes.withUnsafeReadableBytes { json.string(utf8: $0.bindMemory(to: UInt8.self)) }
-    }
-
-    func string(_ column: String) throws -> String { try cell(at: columns.index(of: column)).decode(String.self) }
-    func optionalString(_ column: String) throws -> String? { try cell(at: columns.index(of: column)).decode(String?.self) }
-
-    func optionalDate(_ column: String) throws -> Date? {
-        let index = try columns.index(of: column)
-        guard let bytes = cells[index] else { return nil }
-        if let date = PostgresBinaryValue.date(in: bytes, at: bytes.readerIndex, length: bytes.readableBytes, type: types[index]) {
-            return date
-        }
-        return try cell(at: index).decode(Date?.self)
+        return PostgresValue(cell: cells[index], type: types[index], column: columns.names[index], columnIndex: index)
     }
 }
 

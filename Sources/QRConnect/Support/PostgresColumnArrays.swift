@@ -17,7 +17,7 @@ import PostgresNIO
 /// An array's binary form (PostgreSQL's `array_send`), integers in network order: dimensions
 /// (int32), has-NULLs flag (int32), element type (oid); for each dimension its length (int32) and
 /// lower bound (int32); then each element: its length (int32, -1 for NULL), its bytes.
-final class PostgresColumnArrays: ColumnReader {
+final class PostgresColumnArrays: PostgresValueReader {
     /// Where one value lies in its column's bytes.
     private struct Cell {
         let offset: Int
@@ -106,66 +106,25 @@ final class PostgresColumnArrays: ColumnReader {
         guard let index = columns.names.firstIndex(of: column), table[index].isArray else {
             throw ColumnTypeMismatch(column: column, expected: "an array of the result")
         }
-        let keys = try (0..<rowCount).map { row in
-            guard let key = value(of: table[index], row: row, PostgresBinaryValue.int) else {
+        let keys = table[index]
+        let values = try (0..<rowCount).map { row in
+            let cell = cells[keys.first + row]
+            guard cell.length >= 0,
+                  let key = PostgresBinaryValue.int(in: keys.buffer, at: cell.offset, length: cell.length, type: keys.type) else {
                 throw ColumnTypeMismatch(column: column, expected: "an integer")
             }
             return key
         }
-        return keys.indices.sorted { keys[$0] > keys[$1] }
+        return values.indices.sorted { values[$0] > values[$1] }
     }
 
-    /// A value of `column` read by `read`; nil for NULL.
-    private func value<T>(of column: Column, row: Int, _ read: (ByteBuffer, Int, Int, PostgresDataType) -> T?) -> T? {
-        let cell = cells[column.first + (column.isArray ? row : 0)]
-        return cell.length < 0 ? nil : read(column.buffer, cell.offset, cell.length, column.type)
-    }
-
-    private func cell(_ column: String) throws -> (index: Int, column: Column, cell: Cell) {
-        let index = try columns.index(of: column)
+    func value(_ name: String) throws -> PostgresValue {
+        let index = try columns.index(of: name)
         let column = table[index]
-        return (index, column, cells[column.first + (column.isArray ? row : 0)])
-    }
-
-    /// The value as PostgresNIO's cell, for the types `PostgresBinaryValue` does not read.
-    private func postgresCell(_ index: Int, _ column: Column, _ cell: Cell) -> PostgresCell {
-        let bytes = cell.length < 0 ? nil : column.buffer.getSlice(at: cell.offset, length: cell.length)
-        return PostgresCell(bytes: bytes, dataType: column.type, format: .binary, columnName: columns.names[index], columnIndex: index)
-    }
-
-    func optionalInt(_ name: String) throws -> Int? {
-        let (index, column, cell) = try cell(name)
-        guard cell.length >= 0 else { return nil }
-        if let value = PostgresBinaryValue.int(in: column.buffer, at: cell.offset, length: cell.length, type: column.type) {
-            return value
-        }
-        return try postgresCell(index, column, cell).decode(Int.self)
-    }
-
-    func writeString(_ name: String, to json: inout JSONWriter) throws {
-        let (index, column, cell) = try cell(name)
-        guard PostgresBinaryValue.isText(column.type) else {
-            return json.string(try postgresCell(index, column, cell).decode(String?.self))
-        }
-        guard cell.length >= 0 else { return json.string(nil) }
-        let start = cell.offset - column.buffer.readerIndex
-        column.buffer.withUnsafeReadableBytes { bytes in
-            json.string(utf8: UnsafeRawBufferPointer(rebasing: bytes[start..<start + cell.length]).bindMemory(to: UInt8.self))
-        }
-    }
-
-    func optionalString(_ name: String) throws -> String? {
-        let (index, column, cell) = try cell(name)
-        return try postgresCell(index, column, cell).decode(String?.self)
-    }
-
-    func optionalDate(_ name: String) throws -> Date? {
-        let (index, column, cell) = try cell(name)
-        guard cell.length >= 0 else { return nil }
-        if let date = PostgresBinaryValue.date(in: column.buffer, at: cell.offset, length: cell.length, type: column.type) {
-            return date
-        }
-        return try postgresCell(index, column, cell).decode(Date?.self)
+        let cell = cells[column.first + (column.isArray ? row : 0)]
+        return PostgresValue(
+            buffer: column.buffer, offset: cell.offset, length: cell.length, type: column.type,
+            column: name, columnIndex: index)
     }
 
     struct Malformed: Error, CustomStringConvertible {
