@@ -42,7 +42,8 @@ final class PostgresColumnArrays: PostgresValueReader {
     @exclusivity(unchecked) private var columns: ColumnLookup
     private var row = 0
 
-    /// The array types a column of arrays may have; any other column holds one value.
+    /// The array types a column of arrays may have; any other column holds one value (an array of
+    /// another type would be taken for one value, and fail to read as its element: add it here).
     private static let arrayTypes: Set<PostgresDataType> = [
         .int8Array, .int4Array, .int2Array, .textArray, .varcharArray, .timestamptzArray, .boolArray,
     ]

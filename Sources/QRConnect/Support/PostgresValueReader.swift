@@ -50,22 +50,6 @@ struct PostgresValue {
     let column: String
     let columnIndex: Int
 
-    /// A whole cell as PostgresNIO hands it over.
-    init(cell bytes: ByteBuffer?, type: PostgresDataType, column: String, columnIndex: Int) {
-        self.init(
-            buffer: bytes ?? ByteBuffer(), offset: bytes?.readerIndex ?? 0, length: bytes?.readableBytes ?? -1,
-            type: type, column: column, columnIndex: columnIndex)
-    }
-
-    init(buffer: ByteBuffer, offset: Int, length: Int, type: PostgresDataType, column: String, columnIndex: Int) {
-        self.buffer = buffer
-        self.offset = offset
-        self.length = length
-        self.type = type
-        self.column = column
-        self.columnIndex = columnIndex
-    }
-
     var isNull: Bool { length < 0 }
 
     /// The value as PostgresNIO's cell, for its decoding of the types read here by no one.
@@ -76,6 +60,15 @@ struct PostgresValue {
         PostgresCell(
             bytes: isNull ? nil : buffer.getSlice(at: offset, length: length), dataType: type, format: .binary,
             columnName: column, columnIndex: columnIndex)
+    }
+}
+
+extension PostgresValue {
+    /// A whole cell as PostgresNIO hands it over.
+    init(cell bytes: ByteBuffer?, type: PostgresDataType, column: String, columnIndex: Int) {
+        self.init(
+            buffer: bytes ?? ByteBuffer(), offset: bytes?.readerIndex ?? 0, length: bytes?.readableBytes ?? -1,
+            type: type, column: column, columnIndex: columnIndex)
     }
 }
 
