@@ -146,9 +146,7 @@ import Testing
             let (rows, plans) = try await app.db.withConnection { db in
                 var rows: [Int] = []
                 for _ in 0..<10 {
-                    var messages = 0
-                    try await page.eachArrayRow(on: db, descendingBy: "id") { _ in messages += 1 }
-                    rows.append(messages)
+                    rows.append(try await page.all(on: db) { _ in () }.count)
                 }
                 let plans = try await FastQuery(
                     "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = ?", [.text(page.postgresSQL)]

@@ -41,8 +41,8 @@ struct PostgresColumnArraysTests {
                 SELECT array_agg(k ORDER BY k) AS k, array_agg(i4 ORDER BY k) AS i4, array_agg(i2 ORDER BY k) AS i2,
                        array_agg(t ORDER BY k) AS t, array_agg(sent ORDER BY k) AS sent
                 FROM \(Self.rows)
-                """)
-            try await arrays.eachArrayRow(on: app.app.db, descendingBy: "k") { read.append(try Self.values($0)) }
+                """, arrayRowsDescendingBy: "k")
+            try await arrays.each(on: app.app.db) { read.append(try Self.values($0)) }
 
             // check
             #expect(expected.count == 5)
@@ -56,8 +56,10 @@ struct PostgresColumnArraysTests {
     @Test func aColumnThatIsNotAnArrayIsTheSameInEveryRow() async throws {
         try await withTestApp(Self.database) { app in
             var read: [String] = []
-            try await FastQuery("SELECT array_agg(k) AS k, 42::int8 AS mark, NULL::int8 AS none, 'x'::text AS note FROM \(Self.rows)")
-                .eachArrayRow(on: app.app.db, descendingBy: "k") { row in
+            try await FastQuery(
+                "SELECT array_agg(k) AS k, 42::int8 AS mark, NULL::int8 AS none, 'x'::text AS note FROM \(Self.rows)",
+                arrayRowsDescendingBy: "k"
+            ).each(on: app.app.db) { row in
                     var json = JSONWriter(capacity: 8)
                     try row.writeString("note", to: &json)
                     let note = String(decoding: json.buffer.readableBytesView, as: UTF8.self)
@@ -71,8 +73,8 @@ struct PostgresColumnArraysTests {
     @Test func noRowsMakeNoRows() async throws {
         try await withTestApp(Self.database) { app in
             var calls = 0
-            try await FastQuery("SELECT array_agg(k) AS k, array_agg(t) AS t FROM \(Self.rows) WHERE k > 99")
-                .eachArrayRow(on: app.app.db, descendingBy: "k") { _ in calls += 1 }
+            try await FastQuery("SELECT array_agg(k) AS k, array_agg(t) AS t FROM \(Self.rows) WHERE k > 99", arrayRowsDescendingBy: "k")
+                .each(on: app.app.db) { _ in calls += 1 }
             #expect(calls == 0)
         }
     }
@@ -80,9 +82,9 @@ struct PostgresColumnArraysTests {
     /// Arrays that do not line up are not rows: an error, not a guess.
     @Test func arraysOfDifferentLengthsAreAnError() async throws {
         try await withTestApp(Self.database) { app in
-            let uneven = FastQuery("SELECT ARRAY[1, 2]::int8[] AS k, ARRAY['a']::text[] AS t")
+            let uneven = FastQuery("SELECT ARRAY[1, 2]::int8[] AS k, ARRAY['a']::text[] AS t", arrayRowsDescendingBy: "k")
             await #expect(throws: PostgresColumnArrays.Malformed.self) {
-                try await uneven.eachArrayRow(on: app.app.db, descendingBy: "k") { _ in }
+                try await uneven.each(on: app.app.db) { _ in }
             }
         }
     }

@@ -30,14 +30,11 @@ struct Inbox: Sendable {
     /// PostgresNIO cost the service more than the rest of the request.
     func guestConversations(ownerKeyHash: String, limit: Int, withLastMessages: Bool) async throws -> GuestConversationList {
         let list = GuestConversationList.Builder(entries: limit, withLastMessages: withLastMessages)
-        let binds: [FastQuery.Bind] = [.text(ownerKeyHash)]
-        if !withLastMessages {
-            try await FastQuery(Self.guestPseudonymsSQL(limit: limit), binds).each(on: db) { try list.add($0) }
-        } else if db.isPostgres {
-            let statement = FastQuery(Self.guestConversationsSQL(onPostgres: true, limit: limit), binds)
-            try await statement.eachArrayRow(on: db, descendingBy: "id") { try list.add($0) }
-        } else {
-            try await FastQuery(Self.guestConversationsSQL(onPostgres: false, limit: limit), binds).each(on: db) { try list.add($0) }
+        let statement = withLastMessages
+            ? Self.guestConversationsStatement(ownerKeyHash: ownerKeyHash, onPostgres: db.isPostgres, limit: limit)
+            : FastQuery(Self.guestPseudonymsSQL(limit: limit), [.text(ownerKeyHash)])
+        try await statement.each(on: db) { row in
+            try list.add(row)
         }
         return list.finished()
     }
@@ -51,7 +48,14 @@ struct Inbox: Sendable {
         ORDER BY last_message_id DESC LIMIT \(PageRequest.sqlLimit(rows: limit))
         """ }
 
-    /// The statement of `guestConversations`; its bind is the owner's key hash, the limit is
+    /// The statement of `guestConversations` with last messages, its rows read newest first.
+    static func guestConversationsStatement(ownerKeyHash: String, onPostgres: Bool, limit: Int) -> FastQuery {
+        FastQuery(
+            guestConversationsSQL(onPostgres: onPostgres, limit: limit), [.text(ownerKeyHash)],
+            arrayRowsDescendingBy: onPostgres ? "id" : nil)
+    }
+
+    /// Its SQL; the bind is the owner's key hash, the limit is
     /// written in (`PageRequest.sqlLimit`). On SQLite a row per entry, newest first; on
     /// PostgreSQL one row, an array per column (the reader puts the newest first).
     static func guestConversationsSQL(onPostgres: Bool, limit: Int) -> String {

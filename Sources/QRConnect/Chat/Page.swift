@@ -104,7 +104,7 @@ struct PageRequest: Sendable {
         if onPostgres {
             sql += ") page"
         }
-        return FastQuery(sql, binds)
+        return FastQuery(sql, binds, arrayRowsDescendingBy: onPostgres ? "id" : nil)
     }
 
     /// Runs this page's `statement` and writes each message's wire form as its row arrives (no
@@ -117,18 +117,13 @@ struct PageRequest: Sendable {
         let writer = PageWriter(limit: limit)
         var firstRowRead = false
         var marks: ReadMarks?
-        let add = { (row: any ColumnReader) throws in
+        try await statement.each(on: db) { row in
             if !firstRowRead {
                 firstRowRead = true
                 marks = try marksOfFirstRow(row)
             }
             guard let marks else { return }
             try writer.add(row, marks: marks)
-        }
-        if db.isPostgres {
-            try await statement.eachArrayRow(on: db, descendingBy: "id", add)
-        } else {
-            try await statement.each(on: db, add)
         }
         return marks == nil ? nil : writer.finished()
     }

@@ -32,10 +32,16 @@ struct FastQuery: Sendable {
 
     let sql: String
     let binds: [Bind]
+    /// For a statement that hands its rows over on PostgreSQL as one row of arrays, a column
+    /// each (`PostgresColumnArrays`): the integer column the rows are read in descending order of.
+    /// Nil for rows as they come (and always on SQLite, which has no arrays). The statement carries
+    /// it, so that whoever runs it reads its rows.
+    let arrayRowsDescendingBy: String?
 
-    init(_ sql: String, _ binds: [Bind] = []) {
+    init(_ sql: String, _ binds: [Bind] = [], arrayRowsDescendingBy: String? = nil) {
         self.sql = sql
         self.binds = binds
+        self.arrayRowsDescendingBy = arrayRowsDescendingBy
     }
 
     func all<T>(on db: any Database, _ read: (any ColumnReader) throws -> T) async throws -> [T] {
@@ -50,6 +56,9 @@ struct FastQuery: Sendable {
             preconditionFailure("FastQuery runs on SQLite or PostgreSQL, not on \(type(of: db))")
         }
         let rows = try await postgresRows(on: postgres)
+        if let key = arrayRowsDescendingBy {
+            return try rows.flatMap { try PostgresColumnArrays.rows(of: $0, descendingBy: key, read) }
+        }
         guard let first = rows.first else { return [] }
         let reader = PostgresColumns(firstRow: first)
         return try rows.map { row in

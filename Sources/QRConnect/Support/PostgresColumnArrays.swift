@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import NIOCore
 import PostgresNIO
@@ -50,7 +49,7 @@ final class PostgresColumnArrays: PostgresValueReader {
 
     /// Reads the arrays of `row`, each column's name its values' name. Arrays of no rows (what
     /// `array_agg` makes of none: NULL) make no rows; arrays of different lengths are an error.
-    init(_ row: PostgresRow) throws {
+    private init(_ row: PostgresRow) throws {
         var names: [String] = []
         var counts: [Int] = []
         for cell in row {
@@ -96,14 +95,14 @@ final class PostgresColumnArrays: PostgresValueReader {
     }
 
     /// Makes the `index`-th value of each array the current row.
-    func select(row index: Int) {
+    private func select(row index: Int) {
         precondition(index < rowCount, "row \(index) of \(rowCount)")
         row = index
         columns.startRow()
     }
 
     /// The rows' indexes, in descending order of the integer array `column`.
-    func rows(descendingBy column: String) throws -> [Int] {
+    private func rows(descendingBy column: String) throws -> [Int] {
         guard let index = columns.names.firstIndex(of: column), table[index].isArray else {
             throw ColumnTypeMismatch(column: column, expected: "an array of the result")
         }
@@ -119,6 +118,17 @@ final class PostgresColumnArrays: PostgresValueReader {
         return values.indices.sorted { values[$0] > values[$1] }
     }
 
+    /// The rows `row`'s arrays make, each read by `read`, in descending order of the integer
+    /// column `key`: the order in which an aggregate takes its rows is the plan's, not a
+    /// promise, so it is not relied on.
+    static func rows<T>(of row: PostgresRow, descendingBy key: String, _ read: (any ColumnReader) throws -> T) throws -> [T] {
+        let arrays = try PostgresColumnArrays(row)
+        return try arrays.rows(descendingBy: key).map { index in
+            arrays.select(row: index)
+            return try read(arrays)
+        }
+    }
+
     func value(_ name: String) throws -> PostgresValue {
         let index = try columns.index(of: name)
         let column = table[index]
@@ -132,24 +142,5 @@ final class PostgresColumnArrays: PostgresValueReader {
         let column: String
         let what: String
         var description: String { "PostgreSQL's \(column) is not \(what) in binary form" }
-    }
-}
-
-extension FastQuery {
-    /// Runs a statement whose one row holds an array per column (`array_agg(x) AS x`, …; see
-    /// `PostgresColumnArrays`) and calls `read` with each row those arrays make, in descending
-    /// order of the integer column `key`: the order in which an aggregate takes its rows is the
-    /// plan's, not a promise, so it is not relied on. PostgreSQL only.
-    func eachArrayRow(on db: any Database, descendingBy key: String, _ read: (any ColumnReader) throws -> Void) async throws {
-        guard let postgres = db as? any PostgresDatabase else {
-            preconditionFailure("arrays of columns are read on PostgreSQL, not on \(type(of: db))")
-        }
-        for row in try await postgresRows(on: postgres) {
-            let arrays = try PostgresColumnArrays(row)
-            for index in try arrays.rows(descendingBy: key) {
-                arrays.select(row: index)
-                try read(arrays)
-            }
-        }
     }
 }
